@@ -1,0 +1,3 @@
+"""共治 gongzhi — a grassroots governance platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,186 @@
+"""FastAPI app factory: mounts each module's router and pages, errors, metrics, the embedded worker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gongzhi import __version__
+from gongzhi.clock import Clock, SystemClock
+from gongzhi.config import Settings, get_settings
+from gongzhi.db import Database, database_from_settings
+from gongzhi.errors import AppError
+from gongzhi.http import get_lang
+from gongzhi.i18n import translate
+
+log = logging.getLogger("gongzhi.http")
+
+REQUESTS = Counter("gongzhi_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "gongzhi_http_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+SessionProvider = Callable[..., AbstractContextManager[Session]]
+
+
+class ObserveMiddleware:
+    """Pure ASGI (no per-request task): metrics by route template plus one structured log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            REQUESTS.labels(scope["method"], template, str(status)).inc()
+            LATENCY.labels(scope["method"], template).observe(elapsed)
+            if template not in ("/healthz", "/metrics"):
+                log.info(
+                    "request",
+                    extra={"method": scope["method"], "route": template, "status": status,
+                           "ms": round(elapsed * 1000, 2)},
+                )
+
+
+def _error(request: Request, status: int, code: str, **params: Any) -> JSONResponse:
+    lang = get_lang(request)
+    body: dict[str, Any] = {"error": {"code": code, "message": translate(code, lang, **params)}}
+    return JSONResponse(body, status_code=status)
+
+
+def _validation_detail(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        parts.append(f"{loc}: {err.get('msg', '')}" if loc else str(err.get("msg", "")))
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        handler = getattr(request.app.state, "page_error_handler", None)
+        if handler is not None and not request.url.path.startswith("/api"):
+            page: Response = handler(request, exc.status_code, exc.code, exc.params)
+            return page
+        return _error(request, exc.status_code, exc.code, **exc.params)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        resp = _error(request, 422, "validation_error", detail=_validation_detail(exc))
+        return resp
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                409: "conflict", 413: "payload_too_large", 429: "too_many_requests"}.get(exc.status_code,
+                                                                                         "validation_error")
+        handler = getattr(request.app.state, "page_error_handler", None)
+        if handler is not None and not request.url.path.startswith("/api") and exc.status_code in (403, 404):
+            page: Response = handler(request, exc.status_code, code, {})
+            return page
+        return _error(request, exc.status_code, code, detail=str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return _error(request, 500, "internal_error")
+
+
+def create_app(
+    *,
+    settings: Settings | None = None,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    sessions: SessionProvider | None = None,
+    start_worker: bool | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    database = database or database_from_settings(settings.database_url)
+    clock = clock or SystemClock()
+    run_worker = settings.run_embedded_worker if start_worker is None else start_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = None
+        if run_worker:
+            from gongzhi.worker import run_loop
+
+            thread = threading.Thread(
+                target=run_loop, args=(database, clock, settings, stop), name="gongzhi-worker", daemon=True
+            )
+            thread.start()
+        yield
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    app = FastAPI(
+        title="共治 gongzhi API",
+        version=__version__,
+        description="基层治理平台 API：工单、网格、账号、审计。Grassroots governance platform API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.clock = clock
+    app.state.sessions = sessions or database.session
+    app.add_middleware(ObserveMiddleware)
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["ops"], summary="存活与数据库检查 Liveness and database check")
+    def healthz() -> dict[str, str]:
+        with database.session(readonly=True) as s:
+            s.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def metrics() -> Response:
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    _mount_modules(app)
+    return app
+
+
+def _mount_modules(app: FastAPI) -> None:
+    from gongzhi.auth.api import router as auth_router
+    from gongzhi.cases.api import router as cases_router
+    from gongzhi.geo.api import router as geo_router
+    from gongzhi.web.pages import mount as mount_pages
+
+    for router in (auth_router, geo_router, cases_router):
+        app.include_router(router)
+    mount_pages(app)

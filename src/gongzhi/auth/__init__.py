@@ -1,0 +1,1 @@
+"""Users, roles, area scopes, units, passwords, API tokens, web sessions and CSRF."""

@@ -1,0 +1,164 @@
+"""Engine, sessions, SQLite pragmas and the few dialect helpers.
+
+The request or command owns the transaction: services receive a Session, flush when
+they need ids, and never commit. `session_scope()` commits for CLI commands and jobs;
+the web layer commits in its request dependency before the response is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        # SQLite stores text; keep it naive-UTC so string comparison orders correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (pysqlite's own handling breaks SAVEPOINTs).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Writers take the write lock up front: a deferred transaction that reads and then
+    # writes fails at once with SQLITE_BUSY instead of waiting on busy_timeout.
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        if ":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite://"):
+            raise ValueError("gongzhi needs a SQLite file (WAL mode), not :memory:")
+        kwargs.setdefault("connect_args", {"check_same_thread": False})
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def make_null_pool_engine(url: str) -> Engine:
+    """For short-lived commands (migrations, CLI one-shots)."""
+    return make_engine(url, poolclass=NullPool)
+
+
+class Database:
+    """Engine plus the two session factories: read (deferred BEGIN) and write."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.write = sessionmaker(bind=engine, expire_on_commit=False)
+        self.read = sessionmaker(
+            bind=engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+        )
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """One transaction: commit on success, roll back on any exception."""
+        factory = self.read if readonly else self.write
+        with factory() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def lock_for_update(stmt: S, session: Session, *, skip_locked: bool = False) -> S:
+    """Row locks on PostgreSQL. SQLite has one writer at a time (BEGIN IMMEDIATE), so no-op there."""
+    if is_postgres(session):
+        return stmt.with_for_update(skip_locked=skip_locked)
+    return stmt
+
+
+def database_from_settings(url: str | None = None) -> Database:
+    from gongzhi.config import get_settings
+
+    return Database(make_engine(url or get_settings().database_url))
+
+
+def upgrade_schema(url: str) -> None:
+    """Run the Alembic migrations to head (the only way a schema is built, tests included)."""
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parents[2]
+    ini = root / "alembic.ini"
+    cfg = Config(str(ini)) if ini.exists() else Config()
+    cfg.set_main_option("script_location", str(_migrations_dir(root)))
+    cfg.attributes["url"] = url
+    cfg.attributes["configure_logging"] = False
+    command.upgrade(cfg, "head")
+
+
+def _migrations_dir(root: Any) -> Any:
+    from pathlib import Path
+
+    here = Path(root) / "migrations"
+    if here.exists():
+        return here
+    # Installed without the source tree: migrations ship inside the package.
+    return Path(__file__).resolve().parent / "migrations"

@@ -1,0 +1,44 @@
+"""Errors the services raise; the web layer turns them into {"error": {code, message}} in the caller's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    """A rule said no. `code` is stable for clients and is also the i18n message key."""
+
+    status_code = 400
+
+    def __init__(self, code: str, status_code: int | None = None, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFound(AppError):
+    status_code = 404
+
+
+class Forbidden(AppError):
+    status_code = 403
+
+
+class Unauthorized(AppError):
+    status_code = 401
+
+
+class Conflict(AppError):
+    """Illegal state transition, duplicate key, stale action."""
+
+    status_code = 409
+
+
+class Invalid(AppError):
+    status_code = 422
+
+
+class TooManyRequests(AppError):
+    status_code = 429

@@ -1,0 +1,1 @@
+"""Transactional outbox, delivery channels (console, e-mail, webhook) and subscriptions."""

@@ -1,0 +1,1 @@
+"""Layout templates, static files and shared page helpers."""
