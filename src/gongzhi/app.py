@@ -74,10 +74,10 @@ class ObserveMiddleware:
                 )
 
 
-def _error(request: Request, status: int, code: str, **params: Any) -> JSONResponse:
+def _error(request: Request, http_status: int, code: str, /, **params: Any) -> JSONResponse:
     lang = get_lang(request)
     body: dict[str, Any] = {"error": {"code": code, "message": translate(code, lang, **params)}}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=http_status)
 
 
 def _validation_detail(exc: RequestValidationError) -> str:

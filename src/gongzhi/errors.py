@@ -10,12 +10,11 @@ class AppError(Exception):
 
     status_code = 400
 
-    def __init__(self, code: str, status_code: int | None = None, **params: Any) -> None:
+    # Positional-only: a message parameter may itself be called `code` (e.g. an unknown category code).
+    def __init__(self, code: str, /, **params: Any) -> None:
         super().__init__(code)
         self.code = code
         self.params = params
-        if status_code is not None:
-            self.status_code = status_code
 
 
 class NotFound(AppError):

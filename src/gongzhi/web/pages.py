@@ -1,7 +1,494 @@
-"""Server-rendered pages."""
+"""Server-rendered pages: login, the work queue, case pages, the report form, the grid map.
 
-from fastapi import FastAPI
+Every page works without JavaScript (the map and ticking countdowns aside). Forms post with
+the session's CSRF token (checked by auth.deps) and redirect after success (PRG) with a
+one-shot flash message; a refused action re-renders the page with the reason and the
+service's status code. Pages never send JSON errors: app.state.page_error_handler renders
+them, and a 401 becomes a redirect to /login?next=….
+"""
+
+from __future__ import annotations
+
+import gzip
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import plotly
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gongzhi.auth import service as accounts
+from gongzhi.auth.deps import SESSION_COOKIE, CurrentUser, OptionalUser
+from gongzhi.auth.models import Unit, User
+from gongzhi.cases import service as cases
+from gongzhi.cases.models import OPEN_STATUSES, Case
+from gongzhi.cases.schemas import CaseIn
+from gongzhi.cases.views import case_detail
+from gongzhi.config import Settings
+from gongzhi.errors import AppError, Forbidden, NotFound
+from gongzhi.geo import service as geo
+from gongzhi.http import SessionDep, get_lang
+from gongzhi.i18n import LANGUAGES, translate
+from gongzhi.web import mapfig
+from gongzhi.web.render import (
+    LANG_COOKIE,
+    MAP_ROLES,
+    STATIC_DIR,
+    Viewer,
+    countdown_text,
+    home_for,
+    now_of,
+    redirect,
+    render,
+    safe_next,
+    set_flash,
+)
+from gongzhi.web.views import (
+    answer_rows,
+    area_name,
+    attribute_answers,
+    case_rows,
+    category_choices,
+    grid_choices,
+    parse_case_ref,
+    parse_float,
+    queue_order,
+)
+
+LOGIN_CSRF_COOKIE = "gz_login_csrf"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+PLOTLY_URL = f"/static/vendor/plotly.min.js?v={plotly.__version__}"
+QUEUE_LIMIT = 200
+MAP_POINT_LIMIT = 2000
+# Actions shown open on the case page; the rest sit in <details> so a phone screen stays short.
+PRIMARY_ACTIONS = ("accept", "start", "resolve", "rate", "dispatch")
+# What the note field says per action (none: no field). Service rules decide what is required.
+NOTE_RULE = {
+    "dispatch": "web.case.note_optional",
+    "accept": "web.case.note_optional",
+    "start": "web.case.note_optional",
+    "resolve": "web.case.resolution_note",
+    "close": "web.case.note_optional",
+    "rate": "web.case.note_optional",
+    "reject": "web.case.reason",
+    "return": "web.case.reason",
+    "duplicate": "web.case.note_optional",
+    "reopen": "web.case.reason",
+    "escalate": "web.case.note_optional",
+    "comment": "web.case.note",
+}
+YEAR = 365 * 24 * 3600
+
+router = APIRouter(include_in_schema=False)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form as plain strings (files ignored); lets sync routes read dynamic field names."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+async def page_user(request: Request, user: CurrentUser) -> User:
+    request.state.viewer = Viewer.of(user)
+    return user
+
+
+async def optional_page_user(request: Request, user: OptionalUser) -> User | None:
+    request.state.viewer = Viewer.of(user) if user is not None else None
+    return user
+
+
+# Pages use these instead of auth.deps' directly: same checks (401, CSRF), plus the layout's copy.
+PageUser = Annotated[User, Depends(page_user)]
+MaybePageUser = Annotated[User | None, Depends(optional_page_user)]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+# ---------------------------------------------------------------- home, language
+
+
+@router.get("/")
+def home(request: Request, user: MaybePageUser) -> Response:
+    if user is None:
+        return redirect("/login")
+    return redirect(home_for(user))
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, next: str = "/") -> Response:
+    response = redirect(safe_next(next))
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=YEAR, samesite="lax", path="/")
+    return response
+
+
+# ---------------------------------------------------------------- login / logout
+
+
+def _login_page(request: Request, *, username: str = "", next_url: str = "/", status_code: int = 200,
+                error: str | None = None) -> Response:
+    # Login CSRF: a double-submit token, since there is no session yet to hold one.
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = render(request, "login.html", {
+        "username": username, "next": next_url, "login_csrf": token, "errors": [error] if error else [],
+    }, status_code=status_code, anonymous=True)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login",
+                        secure=_settings(request).cookie_secure)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, user: MaybePageUser, next: str = "/") -> Response:
+    if user is not None:
+        return redirect(safe_next(next, home_for(user)))
+    return _login_page(request, next_url=safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    login_csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    # No Form(max_length=...): a violation would answer with JSON, not the page.
+    lang = get_lang(request)
+    username = username[:200]
+    next_url = safe_next(next[:2000])
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected.encode(), login_csrf.encode()):
+        return _login_page(request, username=username, next_url=next_url, status_code=403,
+                           error=translate("csrf_failed", lang))
+    settings = _settings(request)
+    now = now_of(request)
+    try:
+        user = accounts.authenticate(session, username, password, now, settings=settings)
+    except AppError as exc:
+        # Returned, not raised: the request transaction must commit the recorded failure (lock-out).
+        return _login_page(request, username=username, next_url=next_url, status_code=exc.status_code,
+                           error=translate(exc.code, lang, **exc.params))
+    cookie_token, _csrf = accounts.start_web_session(session, user, now, settings=settings)
+    response = redirect(next_url if next_url != "/" else home_for(user))
+    response.set_cookie(SESSION_COOKIE, cookie_token, max_age=settings.session_hours * 3600, httponly=True,
+                        samesite="lax", secure=settings.cookie_secure, path="/")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    if LANG_COOKIE not in request.cookies and user.language in LANGUAGES and user.language != lang:
+        response.set_cookie(LANG_COOKIE, user.language, max_age=YEAR, samesite="lax", path="/")
+    set_flash(response, "web.flash.welcome", name=user.display_name or user.username)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, user: PageUser) -> Response:
+    token = getattr(request.state, "auth_token", "") or request.cookies.get(SESSION_COOKIE, "")
+    accounts.end_web_session(session, token, now_of(request), settings=_settings(request))
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    set_flash(response, "web.flash.logged_out")
+    return response
+
+
+# ---------------------------------------------------------------- lists
+
+
+@router.get("/queue")
+def queue(request: Request, session: SessionDep, user: PageUser, status: str = "") -> Response:
+    if user.role == "resident":
+        return redirect("/my")
+    lang = get_lang(request)
+    now = now_of(request)
+    chosen = status if status in OPEN_STATUSES else ""
+    items, total = cases.list_cases(session, user, statuses=[chosen] if chosen else None, open_only=True,
+                                    order="due", limit=QUEUE_LIMIT)
+    rows = queue_order(case_rows(session, items, now, lang))
+    return render(request, "queue.html", {
+        "rows": rows, "total": total, "status": chosen, "statuses": OPEN_STATUSES,
+        "overdue_count": sum(1 for r in rows if r.overdue),
+    })
+
+
+@router.get("/my")
+def my_cases(request: Request, session: SessionDep, user: PageUser) -> Response:
+    lang = get_lang(request)
+    items, _total = cases.list_cases(session, user, order="created", limit=100)
+    if user.role != "resident":
+        items = [c for c in items if c.reporter_id == user.id or c.assignee_id == user.id]
+    return render(request, "my.html", {"rows": case_rows(session, items, now_of(request), lang)})
+
+
+# ---------------------------------------------------------------- report
+
+
+def _report_page(request: Request, session: Session, user: User, form: dict[str, str], *,
+                 errors: list[str] | None = None, status_code: int = 200) -> Response:
+    lang = get_lang(request)
+    recent: list[Case] = []
+    if user.role == "resident":
+        recent, _ = cases.list_cases(session, user, order="created", limit=3)
+    return render(request, "report.html", {
+        "categories": category_choices(session, lang),
+        "grids": grid_choices(session, lang),
+        "form": form,
+        "errors": errors or [],
+        "rows": case_rows(session, recent, now_of(request), lang),
+    }, status_code=status_code)
+
+
+@router.get("/report")
+def report_form(request: Request, session: SessionDep, user: PageUser) -> Response:
+    return _report_page(request, session, user, {})
+
+
+@router.post("/report")
+def report(request: Request, session: SessionDep, user: PageUser, form: FormFields) -> Response:
+    lang = get_lang(request)
+    now = now_of(request)
+    category = form.get("category", "").strip()
+    description = form.get("description", "").strip()
+    address = form.get("address", "").strip()
+    grid_code = form.get("grid_code", "").strip() or None
+    lat, lng = parse_float(form.get("lat")), parse_float(form.get("lng"))
+    errors = []
+    if not category:
+        errors.append(translate("web.err.category_required", lang))
+    if not description:
+        errors.append(translate("web.err.description_required", lang))
+    elif len(description) > 4000:
+        errors.append(translate("web.err.description_too_long", lang, max=4000))
+    if len(address) > 300:
+        errors.append(translate("web.err.address_too_long", lang, max=300))
+    if grid_code is None and (lat is None or lng is None):
+        errors.append(translate("web.err.location_required", lang))
+    if errors:
+        return _report_page(request, session, user, form, errors=errors, status_code=422)
+    try:
+        data = CaseIn(category=category, description=description, address=address, grid_code=grid_code,
+                      lat=lat, lng=lng, coord="wgs84", source="citizen",
+                      attributes=attribute_answers(form, category))
+    except ValidationError:
+        return _report_page(request, session, user, form, status_code=422,
+                            errors=[translate("web.err.location_invalid", lang)])
+    try:
+        # A savepoint: a refused report leaves nothing behind, and the page can still be rendered.
+        with session.begin_nested():
+            case = cases.create_case(session, actor=user, data=data, now=now)
+    except AppError as exc:
+        return _report_page(request, session, user, form, status_code=exc.status_code,
+                            errors=[translate(exc.code, lang, **exc.params)])
+    response = redirect(f"/cases/{case.id}")
+    set_flash(response, "web.flash.created", number=cases.case_number(case))
+    return response
+
+
+# ---------------------------------------------------------------- the case page
+
+
+def _case_id(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 10 or int(raw) >= 2**31:
+        raise NotFound("case_not_found")
+    return int(raw)
+
+
+def _dispatch_units(session: Session, case: Case, lang: str) -> list[dict[str, str]]:
+    """Units whose jurisdiction covers the case's grid (the unit serves every grid under its area)."""
+    if case.grid_id is None:
+        return []
+    chain = geo.ancestors(session, geo.get_area_by_id(session, case.grid_id))
+    units = session.scalars(
+        select(Unit).where(Unit.is_active.is_(True), Unit.area_id.in_([a.id for a in chain]))
+        .order_by(Unit.kind, Unit.code)
+    )
+    return [{"code": u.code, "name": (u.name_en or u.name) if lang == "en" else u.name} for u in units]
+
+
+def _case_page(request: Request, session: Session, user: User, case_id: int, *, status_code: int = 200,
+               action_error: str | None = None, form_action: str = "",
+               form: dict[str, str] | None = None) -> Response:
+    lang = get_lang(request)
+    now = now_of(request)
+    case = cases.get_case(session, user, case_id)
+    detail = case_detail(session, case, user, now, lang)
+    kind, deadline, overdue = cases.due_info(case, now)
+    allowed = detail.allowed_actions
+    category = detail.category.code
+    mine = case.reporter_id == user.id
+    return render(request, "case.html", {
+        "c": detail,
+        "due_kind": kind,
+        "deadline": deadline,
+        "overdue": overdue,
+        "countdown": countdown_text(deadline, now, lang) if deadline else "",
+        "primary": [a for a in allowed if a in PRIMARY_ACTIONS],
+        "secondary": [a for a in allowed if a not in PRIMARY_ACTIONS],
+        "note_rule": NOTE_RULE,
+        "units": _dispatch_units(session, case, lang) if "dispatch" in allowed else [],
+        "answers": answer_rows(session, detail.attributes, category, lang),
+        "show_map_link": user.role in MAP_ROLES,
+        "back_url": "/my" if mine or user.role == "resident" else "/queue",
+        "back_key": "web.case.back_my" if mine or user.role == "resident" else "web.case.back_queue",
+        "action_error": action_error,
+        "form_action": form_action,
+        "form": form or {},
+    }, status_code=status_code)
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, session: SessionDep, user: PageUser, case_id: str) -> Response:
+    return _case_page(request, session, user, _case_id(case_id))
+
+
+@router.post("/cases/{case_id}/act")
+def case_action(request: Request, session: SessionDep, user: PageUser, case_id: str,
+                form: FormFields) -> Response:
+    cid = _case_id(case_id)
+    lang = get_lang(request)
+    action = form.get("action", "").strip()
+    note = form.get("note", "").strip()
+    unit_code = form.get("unit_code", "").strip() or None
+    problem: str | None = None
+    duplicate_of = rating = None
+    if action not in NOTE_RULE:
+        problem = translate("web.err.unknown_action", lang)
+    elif action == "duplicate":
+        duplicate_of = parse_case_ref(form.get("duplicate_of", ""))
+        if duplicate_of is None:
+            problem = translate("web.err.duplicate_required", lang)
+    elif action == "rate":
+        raw = form.get("rating", "").strip()
+        rating = int(raw) if raw in ("1", "2", "3", "4", "5") else None
+        if rating is None:
+            problem = translate("web.err.rating_required", lang)
+    elif action == "comment" and not note:
+        problem = translate("web.err.comment_required", lang)
+    elif len(note) > 4000:
+        problem = translate("web.err.description_too_long", lang, max=4000)
+    if problem is not None:
+        return _case_page(request, session, user, cid, status_code=422, action_error=problem,
+                          form_action=action, form=form)
+    try:
+        with session.begin_nested():
+            cases.transition(session, user=user, case_id=cid, action=action, now=now_of(request), note=note,
+                             unit_code=unit_code, duplicate_of=duplicate_of, rating=rating, lang=lang)
+    except NotFound:
+        raise
+    except AppError as exc:
+        return _case_page(request, session, user, cid, status_code=exc.status_code, form_action=action,
+                          form=form, action_error=translate(exc.code, lang, **exc.params))
+    response = redirect(f"/cases/{cid}")
+    set_flash(response, "web.flash.action_done", action=translate(f"case_action.{action}", lang))
+    return response
+
+
+# ---------------------------------------------------------------- map
+
+
+@router.get("/map")
+def grid_map(request: Request, session: SessionDep, user: PageUser) -> Response:
+    if user.role not in MAP_ROLES or user.area_id is None:
+        raise Forbidden("forbidden")
+    lang = get_lang(request)
+    top = geo.get_area_by_id(session, user.area_id)
+    grids = geo.grids_under(session, top)
+    open_cases = cases.scoped_cases(session, user).where(Case.status.in_(OPEN_STATUSES)).subquery()
+    counts: dict[int | None, int] = {
+        row[0]: int(row[1])
+        for row in session.execute(select(open_cases.c.grid_id, func.count()).group_by(open_cases.c.grid_id))
+    }
+    items, total = cases.list_cases(session, user, open_only=True, order="due", limit=MAP_POINT_LIMIT)
+    cats = {c.id: c for c in cases.list_categories(session)}
+    shapes = [
+        mapfig.GridShape(
+            code=g.code, name=area_name(g, lang), geometry=g.geometry, count=counts.get(g.id, 0),
+            centroid=(g.centroid_lng, g.centroid_lat)
+            if g.centroid_lng is not None and g.centroid_lat is not None else None,
+        )
+        for g in grids
+    ]
+    points = [
+        mapfig.CasePoint(
+            url=f"/cases/{c.id}", lng=c.lng, lat=c.lat, priority=c.priority,
+            label="<br>".join([
+                f"{cats[c.category_id].name_en if lang == 'en' else cats[c.category_id].name_zh}"
+                f" · {translate(f'case_status.{c.status}', lang)}",
+                cases.case_number(c),
+                translate("web.map.hover_case", lang),
+            ]),
+        )
+        for c in items if c.lat is not None and c.lng is not None and c.category_id in cats
+    ]
+    fig = mapfig.build_figure(
+        shapes, points, count_label=translate("web.map.count", lang),
+        priority_labels={p: translate(f"case_priority.{p}", lang) for p in mapfig.PRIORITY_COLOURS},
+    )
+    top_count = max((s.count for s in shapes), default=0)
+    grid_rows = [
+        {"name": s.name, "count": s.count, "colour": mapfig.fill_colour(s.count, top_count)}
+        for s in sorted(shapes, key=lambda s: (-s.count, s.name))
+    ]
+    return render(request, "map.html", {
+        "figure_json": mapfig.figure_json(fig),
+        "has_geometry": any(s.geometry for s in shapes),
+        "grid_rows": grid_rows,
+        "total_open": total,
+        "plotly_url": PLOTLY_URL,
+    })
+
+
+# ---------------------------------------------------------------- vendor JS
+
+
+@lru_cache(maxsize=1)
+def _plotly_gzip() -> bytes:
+    return gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=6)
+
+
+@router.get("/static/vendor/plotly.min.js")
+def plotly_js(request: Request) -> Response:
+    """The plotly.js that ships inside the plotly pip package; the URL carries its version, so cache long."""
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        return Response(_plotly_gzip(), media_type="text/javascript; charset=utf-8",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return FileResponse(PLOTLY_JS, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+# ---------------------------------------------------------------- errors
+
+
+def page_error(request: Request, status: int, code: str, params: dict[str, Any]) -> Response:
+    """HTML errors for pages (app.py calls this for every non-/api path)."""
+    if status == 401:
+        target = request.url.path if request.method == "GET" else "/"
+        if request.method == "GET" and request.url.query:
+            target += "?" + request.url.query
+        response = redirect(f"/login?next={quote(target, safe='')}")
+        if request.cookies.get(SESSION_COOKIE):
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+    lang = get_lang(request)
+    return render(request, "error.html", {
+        "status": status, "message": translate(code, lang, **params),
+    }, status_code=status)
 
 
 def mount(app: FastAPI) -> None:
     """Mount static files and page routes on the app."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.page_error_handler = page_error

@@ -1,0 +1,106 @@
+"""Case module messages (zh, en)."""
+
+from gongzhi.i18n import register
+
+STATUS_LABELS = {
+    "new": ("待派单", "New"),
+    "dispatched": ("已派单", "Dispatched"),
+    "accepted": ("已签收", "Accepted"),
+    "in_progress": ("处置中", "In progress"),
+    "resolved": ("已办结", "Resolved"),
+    "closed": ("已关闭", "Closed"),
+    "rejected": ("不予受理", "Rejected"),
+    "duplicate": ("重复工单", "Duplicate"),
+    "reopened": ("已重新打开", "Reopened"),
+}
+ACTION_LABELS = {
+    "create": ("受理登记", "Registered"),
+    "dispatch": ("派单", "Dispatch"),
+    "accept": ("签收", "Accept"),
+    "return": ("退单", "Return"),
+    "start": ("开始处置", "Start work"),
+    "resolve": ("办结", "Resolve"),
+    "close": ("关闭", "Close"),
+    "rate": ("评价", "Rate"),
+    "reject": ("不予受理", "Reject"),
+    "duplicate": ("标记重复", "Mark duplicate"),
+    "reopen": ("重新打开", "Reopen"),
+    "escalate": ("督办升级", "Escalate"),
+    "comment": ("备注", "Comment"),
+    "add_unit": ("增加协办单位", "Add co-handling unit"),
+    "auto_close": ("超时未评价自动关闭", "Closed without a rating"),
+}
+PRIORITY_LABELS = {
+    "P1": ("特急", "Urgent"),
+    "P2": ("紧急", "High"),
+    "P3": ("一般", "Normal"),
+    "P4": ("咨询建议", "Advice"),
+}
+
+register({f"case_status.{k}": v for k, v in STATUS_LABELS.items()})
+register({f"case_action.{k}": v for k, v in ACTION_LABELS.items()})
+register({f"case_priority.{k}": v for k, v in PRIORITY_LABELS.items()})
+register(
+    {
+        "case_not_found": ("工单不存在或无权查看", "Case not found"),
+        "category_not_found": ("未知的问题类别：{code}", "Unknown category: {code}"),
+        "category_not_public": ("该类别不接受居民上报：{code}", "Residents cannot report in this category: {code}"),
+        "case_location_required": ("请提供位置（经纬度）或所属网格编号", "Give a location (lat/lng) or a grid code"),
+        "case_location_outside": (
+            "该位置不在本街道任何网格内",
+            "That location is not inside any grid of this area",
+        ),
+        "case_grid_not_found": ("网格不存在：{code}", "No such grid: {code}"),
+        "case_source_forbidden": ("无权以“{source}”来源登记工单", "You may not file cases with source {source}"),
+        "case_attribute_required": ("请回答：{question}", "Please answer: {question}"),
+        "case_attribute_invalid": ("“{question}”的回答无效", "Invalid answer to: {question}"),
+        "case_attribute_unknown": ("该类别没有此问题：{code}", "This category has no question {code}"),
+        "case_transition_illegal": (
+            "工单当前状态为“{status}”，不能执行“{action}”",
+            "The case is {status}; it cannot be {action}",
+        ),
+        "case_action_forbidden": ("您无权对该工单执行“{action}”", "You may not {action} this case"),
+        "case_note_required": ("执行“{action}”需要填写说明", "{action} needs a note"),
+        "case_rating_required": ("请给出 1–5 分的评价", "Give a rating from 1 to 5"),
+        "case_duplicate_target_required": ("请填写原工单编号", "Give the id of the original case"),
+        "case_duplicate_self": ("不能把工单标记为自身的重复", "A case cannot duplicate itself"),
+        "case_duplicate_target_invalid": (
+            "原工单不存在、已是重复工单或不可见",
+            "The original case does not exist, is itself a duplicate, or is not visible",
+        ),
+        "case_dispatch_target_required": ("派单需要指定处置单位或处置人", "Dispatch needs a unit or an assignee"),
+        "unit_not_found": ("单位不存在：{code}", "No such unit: {code}"),
+        "case_assignee_invalid": ("处置人不存在或不在工单所在区域", "The assignee does not exist or is out of area"),
+        "case_unit_already_lead": ("该单位已是主办单位", "That unit already leads the case"),
+        "case_reopen_window_passed": (
+            "办结已超过 {days} 天，不能重新打开，请重新上报",
+            "More than {days} days since resolution; file a new report instead",
+        ),
+        "case_contact_forbidden": ("您的角色无权查看联系方式", "Your role may not see contact details"),
+        "case_escalation_top": ("已升级到最高层级", "Already escalated to the top level"),
+        # Notifications
+        "notice.case_dispatched.subject": ("新工单 {number}：{category}", "New case {number}: {category}"),
+        "notice.case_dispatched.body": (
+            "{grid} · {category}（{priority}）\n{description}\n请于 {due} 前签收。",
+            "{grid} · {category} ({priority})\n{description}\nAccept by {due}.",
+        ),
+        "notice.case_resolved.subject": ("您的工单 {number} 已办结", "Your case {number} is resolved"),
+        "notice.case_resolved.body": (
+            "处理结果：{note}\n请为本次服务评分（1–5 分），{hours} 小时内未评价将自动关闭。",
+            "Outcome: {note}\nPlease rate the service (1–5); without a rating it closes in {hours} h.",
+        ),
+        "notice.case_escalated.subject": ("督办：工单 {number} {reason}", "Supervision: case {number} {reason}"),
+        "notice.case_escalated.body": (
+            "{grid} · {category}（{priority}），处置单位：{unit}。已升级至{area}（第 {level} 级）。",
+            "{grid} · {category} ({priority}), unit: {unit}. Escalated to {area} (level {level}).",
+        ),
+        "notice.case_returned.subject": ("退单待改派：工单 {number}", "Returned, needs re-routing: case {number}"),
+        "notice.case_returned.body": ("{unit} 退回工单，理由：{note}", "{unit} returned the case: {note}"),
+        "notice.case_reopened.subject": ("工单 {number} 被重新打开", "Case {number} was reopened"),
+        "notice.case_reopened.body": ("居民不满意：{note}", "The reporter is not satisfied: {note}"),
+        "escalation_reason.accept": ("超时未签收", "not accepted in time"),
+        "escalation_reason.resolve": ("超时未办结", "not resolved in time"),
+        "escalation_reason.manual": ("领导督办", "supervisor escalation"),
+        "system_actor": ("系统", "System"),
+    }
+)

@@ -1,0 +1,80 @@
+"""Case -> API shape, with personal data masked and labels in the caller's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gongzhi.auth.models import Unit, User
+from gongzhi.auth.pii import mask_phone
+from gongzhi.cases import service
+from gongzhi.cases.models import Case, Category
+from gongzhi.cases.schemas import CaseDetail, CaseOut, PersonRef, Ref, TimelineOut
+from gongzhi.geo.models import Area
+from gongzhi.i18n import translate
+
+
+def _mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
+
+
+def case_out(session: Session, case: Case, viewer: User, now: datetime, lang: str) -> CaseOut:
+    category = session.get_one(Category, case.category_id)
+    grid = session.get(Area, case.grid_id) if case.grid_id else None
+    unit = session.get(Unit, case.unit_id) if case.unit_id else None
+    assignee = session.get(User, case.assignee_id) if case.assignee_id else None
+    esc_area = session.get(Area, case.escalation_area_id) if case.escalation_area_id else None
+    _, _, overdue = service.due_info(case, now)
+    own = case.reporter_id is not None and case.reporter_id == viewer.id
+    name_of = (lambda a: a.name_en or a.name) if lang == "en" else (lambda a: a.name)
+    return CaseOut(
+        id=case.id,
+        number=service.case_number(case),
+        source=case.source,
+        status=case.status,
+        status_label=translate(f"case_status.{case.status}", lang),
+        priority=case.priority,
+        priority_label=translate(f"case_priority.{case.priority}", lang),
+        category=Ref(code=category.code, name=category.name_en if lang == "en" else category.name_zh),
+        title=case.title,
+        description=case.description,
+        address=case.address,
+        lat=case.lat,
+        lng=case.lng,
+        grid=Ref(code=grid.code, name=name_of(grid)) if grid else None,
+        unit=Ref(code=unit.code, name=name_of(unit)) if unit else None,
+        co_units=[Ref(code=u.code, name=name_of(u)) for u in service.co_units(session, case)],
+        assignee=PersonRef(id=assignee.id, name=assignee.display_name or assignee.username) if assignee else None,
+        reporter_name=case.reporter_name if own else _mask_name(case.reporter_name),
+        reporter_phone=case.reporter_phone if own else mask_phone(case.reporter_phone),
+        created_at=case.created_at,
+        dispatched_at=case.dispatched_at,
+        accept_due_at=case.accept_due_at,
+        resolve_due_at=case.resolve_due_at,
+        accepted_at=case.accepted_at,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        overdue=overdue,
+        escalation_level=case.escalation_level,
+        escalation_area=Ref(code=esc_area.code, name=name_of(esc_area)) if esc_area else None,
+        resolution_note=case.resolution_note,
+        rating=case.rating,
+        duplicate_of_id=case.duplicate_of_id,
+        reopen_count=case.reopen_count,
+        attributes=case.attributes,
+        allowed_actions=service.allowed_actions(session, viewer, case, now),
+    )
+
+
+def case_detail(session: Session, case: Case, viewer: User, now: datetime, lang: str) -> CaseDetail:
+    base = case_out(session, case, viewer, now, lang)
+    items = [
+        TimelineOut(
+            seq=i.seq, at=i.at, actor=i.actor_name, action=i.action,
+            action_label=translate(f"case_action.{i.action}", lang),
+            from_status=i.from_status, to_status=i.to_status, note=i.note,
+        )
+        for i in service.timeline_of(session, case)
+    ]
+    return CaseDetail(**base.model_dump(), timeline=items)
