@@ -28,20 +28,31 @@ WEST, SOUTH = 120.10, 30.20
 def build_grids(n: int) -> list[tuple[int, BaseGeometry]]:
     columns = math.ceil(math.sqrt(n * 2))  # a 2:1 block, like a street running east-west
     return [
-        (i + 1, box(WEST + (i % columns) * CELL, SOUTH + (i // columns) * CELL,
-                    WEST + (i % columns + 1) * CELL, SOUTH + (i // columns + 1) * CELL))
+        (
+            i + 1,
+            box(
+                WEST + (i % columns) * CELL,
+                SOUTH + (i // columns) * CELL,
+                WEST + (i % columns + 1) * CELL,
+                SOUTH + (i // columns + 1) * CELL,
+            ),
+        )
         for i in range(n)
     ]
 
 
-def random_points(n: int, grids: Sequence[tuple[int, BaseGeometry]], rng: random.Random) -> list[tuple[float, float]]:
+def random_points(
+    n: int, grids: Sequence[tuple[int, BaseGeometry]], rng: random.Random
+) -> list[tuple[float, float]]:
     west, south, east, north = grids[0][1].bounds
     for _, g in grids:
         x0, y0, x1, y1 = g.bounds
         west, south, east, north = min(west, x0), min(south, y0), max(east, x1), max(north, y1)
     margin = 5 * CELL
-    return [(rng.uniform(south - margin, north + margin), rng.uniform(west - margin, east + margin))
-            for _ in range(n)]
+    return [
+        (rng.uniform(south - margin, north + margin), rng.uniform(west - margin, east + margin))
+        for _ in range(n)
+    ]
 
 
 def brute_force(grids: Sequence[tuple[int, BaseGeometry]]) -> Callable[[float, float], int | None]:
@@ -55,8 +66,9 @@ def brute_force(grids: Sequence[tuple[int, BaseGeometry]]) -> Callable[[float, f
     return locate
 
 
-def timed(locate: Callable[[float, float], int | None], points: Sequence[tuple[float, float]]
-          ) -> tuple[float, list[int | None]]:
+def timed(
+    locate: Callable[[float, float], int | None], points: Sequence[tuple[float, float]]
+) -> tuple[float, list[int | None]]:
     start = time.perf_counter()
     found = [locate(lat, lng) for lat, lng in points]
     return time.perf_counter() - start, found
@@ -89,11 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     bulk_mismatches = sum(1 for a, b in zip(tree_found, bulk_found, strict=True) if a != b)
     hits = sum(1 for a in tree_found if a is not None)
 
-    print(f"grids: {args.grids}, points: {args.points} ({hits} on a grid), STRtree built in {build_s * 1000:.1f} ms")
+    print(f"grids: {args.grids}, points: {args.points} ({hits} on a grid)")
+    print(f"STRtree built in   : {build_s * 1000:12.1f} ms")
     print(f"GridLocator.locate : {args.points / tree_s:12,.0f} lookups/s  ({tree_s:.3f} s)")
     print(f"GridLocator bulk   : {args.points / bulk_s:12,.0f} lookups/s  ({bulk_s:.3f} s)")
     print(f"brute force        : {args.points / brute_s:12,.0f} lookups/s  ({brute_s:.3f} s)")
-    print(f"speedup            : {brute_s / tree_s:12,.1f}x (single lookups), {brute_s / bulk_s:,.1f}x (bulk)")
+    print(
+        f"speedup            : {brute_s / tree_s:12,.1f}x (single lookups), {brute_s / bulk_s:,.1f}x (bulk)"
+    )
     print(f"answers differing  : {mismatches} (brute force vs locate), {bulk_mismatches} (bulk vs locate)")
     return 1 if mismatches or bulk_mismatches else 0
 

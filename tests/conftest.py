@@ -127,8 +127,9 @@ def app(database: Database, connection: Connection, clock: FrozenClock, settings
         finally:
             s.close()
 
-    return create_app(settings=settings, database=database, clock=clock, sessions=request_session,
-                      start_worker=False)
+    return create_app(
+        settings=settings, database=database, clock=clock, sessions=request_session, start_worker=False
+    )
 
 
 @pytest.fixture

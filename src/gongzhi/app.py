@@ -69,8 +69,12 @@ class ObserveMiddleware:
             if template not in ("/healthz", "/metrics"):
                 log.info(
                     "request",
-                    extra={"method": scope["method"], "route": template, "status": status,
-                           "ms": round(elapsed * 1000, 2)},
+                    extra={
+                        "method": scope["method"],
+                        "route": template,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    },
                 )
 
 
@@ -104,9 +108,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                409: "conflict", 413: "payload_too_large", 429: "too_many_requests"}.get(exc.status_code,
-                                                                                         "validation_error")
+        code = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            409: "conflict",
+            413: "payload_too_large",
+            429: "too_many_requests",
+        }.get(exc.status_code, "validation_error")
         handler = getattr(request.app.state, "page_error_handler", None)
         if handler is not None and not request.url.path.startswith("/api") and exc.status_code in (403, 404):
             page: Response = handler(request, exc.status_code, code, {})

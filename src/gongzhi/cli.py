@@ -52,8 +52,13 @@ def serve(host: str = typer.Option(None), port: int = typer.Option(None)) -> Non
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
     init_database()
-    uvicorn.run(create_app(settings=settings), host=host or settings.host, port=port or settings.port,
-                log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings=settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -68,8 +73,10 @@ def worker(once: bool = typer.Option(False, help="只运行一轮后退出")) ->
     database = database_from_settings()
     if once:
         done = run_once(database, SystemClock(), settings)
-        console.print(f"督办 {done.escalated} · 自动关闭 {done.auto_closed} · 投递 {done.sent} · "
-                      f"重试 {done.retried} · 失败 {done.dead}")
+        console.print(
+            f"督办 {done.escalated} · 自动关闭 {done.auto_closed} · 投递 {done.sent} · "
+            f"重试 {done.retried} · 失败 {done.dead}"
+        )
         return
     stop = threading.Event()
     try:

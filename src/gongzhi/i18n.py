@@ -68,7 +68,10 @@ register(
         "forbidden": ("无权执行此操作", "You are not allowed to do this"),
         "internal_error": ("服务器内部错误，请稍后重试", "Internal server error, please try again later"),
         "conflict": ("操作与当前状态冲突", "The action conflicts with the current state"),
-        "csrf_failed": ("表单已过期，请刷新页面后重试", "The form has expired; reload the page and try again"),
+        "csrf_failed": (
+            "表单已过期，请刷新页面后重试",
+            "The form has expired; reload the page and try again",
+        ),
         "too_many_requests": ("请求过于频繁，请稍后再试", "Too many requests, please try again later"),
         "payload_too_large": ("请求内容过大", "Request body too large"),
     }

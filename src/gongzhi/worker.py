@@ -33,8 +33,13 @@ def run_once(database: Database, clock: Clock, settings: Settings) -> Pass:
     now = clock.now()
     with database.session() as session:
         swept = cases.sweep(session, now)
-    report = deliver_due(database, clock.now(), default_channels(settings), batch=settings.outbox_batch,
-                         max_attempts=settings.outbox_max_attempts)
+    report = deliver_due(
+        database,
+        clock.now(),
+        default_channels(settings),
+        batch=settings.outbox_batch,
+        max_attempts=settings.outbox_max_attempts,
+    )
     return Pass(swept.escalated, swept.auto_closed, report.sent, report.retried, report.dead)
 
 

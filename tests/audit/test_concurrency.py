@@ -53,7 +53,9 @@ def _wait_for_lock_waiter(db: Database, timeout: float = 20.0) -> None:
 
 
 @pytest.mark.parametrize("head_exists", [False, True], ids=["first-ever-append", "existing-head"])
-def test_second_appender_waits_for_the_first_commit(pg: Database, clock: FrozenClock, head_exists: bool) -> None:
+def test_second_appender_waits_for_the_first_commit(
+    pg: Database, clock: FrozenClock, head_exists: bool
+) -> None:
     if head_exists:
         with pg.session() as s:
             service.append(s, kind="seed", subject_type="t", subject_id=0, actor_id=None, actor_name="",

@@ -7,13 +7,13 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy.orm import Session
+from tests import factories
 
 from gongzhi.auth.models import Unit, User
 from gongzhi.cases import service
 from gongzhi.cases.models import Case
 from gongzhi.cases.schemas import CaseIn
 from gongzhi.clock import FrozenClock
-from tests import factories
 
 
 @dataclass
@@ -41,18 +41,26 @@ class World:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def report(self, grid: str = "G1", category: str = "road_damage", by: User | None = None, **kw: object) -> Case:
+    def report(
+        self, grid: str = "G1", category: str = "road_damage", by: User | None = None, **kw: object
+    ) -> Case:
         lat, lng = self.points[grid]
-        data = CaseIn(category=category, description=kw.pop("description", "人行道砖块松动，老人容易绊倒"),
-                      lat=lat, lng=lng, **kw)  # type: ignore[arg-type]
+        data = CaseIn(
+            category=category,
+            description=kw.pop("description", "人行道砖块松动，老人容易绊倒"),
+            lat=lat,
+            lng=lng,
+            **kw,
+        )  # type: ignore[arg-type]
         case = service.create_case(self.session, actor=by or self.resident, data=data, now=self.now)
         self.session.flush()
         return case
 
     def act(self, user: User, case: Case, action: str, **kw: object) -> Case:
         note = kw.pop("note", "处理说明" if action in ("return", "resolve", "reject", "reopen") else "")
-        return service.transition(self.session, user=user, case_id=case.id, action=action, now=self.now,
-                                  note=str(note), **kw)  # type: ignore[arg-type]
+        return service.transition(
+            self.session, user=user, case_id=case.id, action=action, now=self.now, note=str(note), **kw
+        )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -60,9 +68,15 @@ def world(session: Session, clock: FrozenClock) -> World:
     now = clock.now()
     points = factories.make_area_tree(session, now)
     mk = factories.make_user
-    municipal = factories.make_unit(session, code="U-MUNI", name="街道市政所", kind="municipal", area_code="S1", now=now)
-    prop = factories.make_unit(session, code="U-PROP-C1", name="一社区物业", kind="property", area_code="C1", now=now)
-    police = factories.make_unit(session, code="U-POLICE", name="派出所", kind="police", area_code="D1", now=now)
+    municipal = factories.make_unit(
+        session, code="U-MUNI", name="街道市政所", kind="municipal", area_code="S1", now=now
+    )
+    prop = factories.make_unit(
+        session, code="U-PROP-C1", name="一社区物业", kind="property", area_code="C1", now=now
+    )
+    police = factories.make_unit(
+        session, code="U-POLICE", name="派出所", kind="police", area_code="D1", now=now
+    )
     w = World(
         session=session,
         clock=clock,
@@ -70,8 +84,15 @@ def world(session: Session, clock: FrozenClock) -> World:
         municipal=municipal,
         property_c1=prop,
         police=police,
-        resident=mk(session, "resident1", "resident", area_code="G1", now=now, phone="13812345678",
-                    display_name="张三"),
+        resident=mk(
+            session,
+            "resident1",
+            "resident",
+            area_code="G1",
+            now=now,
+            phone="13812345678",
+            display_name="张三",
+        ),
         resident2=mk(session, "resident2", "resident", area_code="G3", now=now),
         worker_g1=mk(session, "worker_g1", "grid_worker", area_code="G1", now=now),
         worker_g2=mk(session, "worker_g2", "grid_worker", area_code="G2", now=now),

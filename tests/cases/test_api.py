@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests import factories
 
 from gongzhi.auth.models import User
 from gongzhi.cases.models import Case
-from tests import factories
 
 from .conftest import World
 
@@ -43,8 +43,10 @@ def test_illegal_transition_is_409_with_a_clear_message(client: TestClient, worl
     h = headers(world, world.worker_g1)
     r = client.post(f"/api/v1/cases/{case['id']}/transitions", json={"action": "start"}, headers=h)
     assert r.status_code == 409
-    assert r.json()["error"] == {"code": "case_transition_illegal",
-                                 "message": "工单当前状态为“已派单”，不能执行“开始处置”"}
+    assert r.json()["error"] == {
+        "code": "case_transition_illegal",
+        "message": "工单当前状态为“已派单”，不能执行“开始处置”",
+    }
     h_en = h | {"Accept-Language": "en"}
     r = client.post(f"/api/v1/cases/{case['id']}/transitions", json={"action": "start"}, headers=h_en)
     assert r.json()["error"]["message"] == "The case is Dispatched; it cannot be Start work"
@@ -89,8 +91,12 @@ def test_bad_input_is_4xx_in_chinese_and_writes_nothing(client: TestClient, worl
         assert r.status_code == status, (body, r.text)
         assert set(r.json()["error"]) == {"code", "message"}
         assert any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["error"]["message"])
-    assert client.post("/api/v1/cases", content=b"{not json", headers=h | {"content-type": "application/json"}
-                       ).status_code == 422
+    assert (
+        client.post(
+            "/api/v1/cases", content=b"{not json", headers=h | {"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
     world.session.expire_all()
     assert count() == before
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import select
@@ -79,7 +80,12 @@ def test_gcj02_location_lands_in_the_same_grid(world: World) -> None:
 )
 def test_bad_intake_is_refused_and_writes_nothing(world: World, kwargs: dict[str, object], code: str) -> None:
     lat, lng = world.points["G1"]
-    fields: dict[str, object] = {"category": "road_damage", "description": "坑", "lat": lat, "lng": lng} | kwargs
+    fields: dict[str, object] = {
+        "category": "road_damage",
+        "description": "坑",
+        "lat": lat,
+        "lng": lng,
+    } | kwargs
     before = world.session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1))
     with pytest.raises(Invalid) as err:
         service.create_case(world.session, actor=world.resident, data=CaseIn(**fields), now=world.now)  # type: ignore[arg-type]
@@ -115,14 +121,28 @@ def _drive_to(w: World, status: str) -> Case:
     }[status]
     original = w.report("G1") if status == "duplicate" else None
     for user, action in path:
-        w.act(user, case, action, rating=5 if action == "rate" else None,
-              duplicate_of=original.id if original else None)
+        w.act(
+            user,
+            case,
+            action,
+            rating=5 if action == "rate" else None,
+            duplicate_of=original.id if original else None,
+        )
     assert case.status == status
     return case
 
 
-ALL_STATUSES = ["new", "dispatched", "accepted", "in_progress", "resolved", "closed", "rejected", "duplicate",
-                "reopened"]
+ALL_STATUSES = [
+    "new",
+    "dispatched",
+    "accepted",
+    "in_progress",
+    "resolved",
+    "closed",
+    "rejected",
+    "duplicate",
+    "reopened",
+]
 
 
 @pytest.mark.parametrize("status", ALL_STATUSES)
@@ -163,8 +183,12 @@ def test_full_happy_path_with_timeline_and_rating(world: World) -> None:
     assert (case.status, case.rating, case.closed_at) == ("closed", 5, world.now)
     tl = service.timeline_of(world.session, case)
     assert [(i.action, i.from_status, i.to_status) for i in tl] == [
-        ("create", None, "new"), ("dispatch", "new", "dispatched"), ("accept", "dispatched", "accepted"),
-        ("start", "accepted", "in_progress"), ("resolve", "in_progress", "resolved"), ("rate", "resolved", "closed"),
+        ("create", None, "new"),
+        ("dispatch", "new", "dispatched"),
+        ("accept", "dispatched", "accepted"),
+        ("start", "accepted", "in_progress"),
+        ("resolve", "in_progress", "resolved"),
+        ("rate", "resolved", "closed"),
     ]
     assert tl[2].actor_name == world.worker_g1.display_name or tl[2].actor_name == "worker_g1"
 
@@ -188,7 +212,11 @@ def test_return_and_reroute(world: World) -> None:
     assert [m.recipient for m in outbox(world, "case.returned")] == [f"user:{world.official_c1.id}"]
     world.clock.advance(timedelta(hours=1))
     world.act(world.official_c1, case, "dispatch", unit_code="U-PROP-C1", note="改派物业")
-    assert (case.status, case.unit_id, case.assignee_id) == ("dispatched", world.property_c1.id, world.worker_g2.id)
+    assert (case.status, case.unit_id, case.assignee_id) == (
+        "dispatched",
+        world.property_c1.id,
+        world.worker_g2.id,
+    )
     assert case.accept_due_at == world.now + timedelta(hours=1)  # P2: one hour from the new dispatch
     assert service.timeline_of(world.session, case)[-1].data["unit"] == "U-PROP-C1"
 
@@ -197,26 +225,41 @@ def test_co_handling_unit_sees_and_comments_but_cannot_resolve(world: World) -> 
     case = world.report("G1")
     with pytest.raises(NotFound):
         service.get_case(world.session, world.police_staff, case.id)
-    service.add_co_unit(world.session, user=world.muni_staff, case_id=case.id, unit_code="U-POLICE",
-                        now=world.now, note="需派出所配合")
+    service.add_co_unit(
+        world.session,
+        user=world.muni_staff,
+        case_id=case.id,
+        unit_code="U-POLICE",
+        now=world.now,
+        note="需派出所配合",
+    )
     assert service.get_case(world.session, world.police_staff, case.id).id == case.id
     world.act(world.police_staff, case, "comment", note="已安排民警到场")
     world.act(world.worker_g1, case, "accept")
     with pytest.raises(Forbidden):
         world.act(world.police_staff, case, "resolve", note="x")
     with pytest.raises(Conflict):
-        service.add_co_unit(world.session, user=world.muni_staff, case_id=case.id, unit_code="U-MUNI",
-                            now=world.now)
+        service.add_co_unit(
+            world.session, user=world.muni_staff, case_id=case.id, unit_code="U-MUNI", now=world.now
+        )
 
 
 def test_who_may_do_what(world: World) -> None:
     case = world.report("G1")
-    for user, action in [(world.worker_g2, "accept"), (world.resident, "accept"), (world.property_staff, "accept")]:
+    for user, action in [
+        (world.worker_g2, "accept"),
+        (world.resident, "accept"),
+        (world.property_staff, "accept"),
+    ]:
         with pytest.raises((Forbidden, NotFound)):
             world.act(user, case, action)
     assert service.allowed_actions(world.session, world.resident, case, world.now) == ["comment"]
     assert set(service.allowed_actions(world.session, world.worker_g1, case, world.now)) == {
-        "accept", "comment", "reject", "duplicate"}
+        "accept",
+        "comment",
+        "reject",
+        "duplicate",
+    }
     assert "escalate" in service.allowed_actions(world.session, world.official_s1, case, world.now)
     world.act(world.worker_g1, case, "accept")
     world.act(world.worker_g1, case, "resolve", note="已修复")
@@ -234,7 +277,9 @@ def test_duplicate_subscribes_reporter_to_the_original(world: World) -> None:
     world.act(world.worker_g3, original, "accept")
     world.act(world.worker_g3, original, "resolve", note="已清运")
     assert {m.recipient for m in outbox(world, "case.resolved")} == {
-        f"user:{world.resident2.id}", f"user:{world.resident.id}"}
+        f"user:{world.resident2.id}",
+        f"user:{world.resident.id}",
+    }
     with pytest.raises(Invalid):
         world.act(world.worker_g3, world.report("G3"), "duplicate", duplicate_of=dup.id)
 
@@ -358,8 +403,10 @@ def test_queue_puts_overdue_first(world: World) -> None:
 
 def test_contact_reveal_is_logged_and_role_limited(world: World) -> None:
     case = world.report("G1")
-    assert service.reveal_contact(world.session, user=world.worker_g1, case_id=case.id,
-                                  now=world.now) == ("张三", "13812345678")
+    assert service.reveal_contact(world.session, user=world.worker_g1, case_id=case.id, now=world.now) == (
+        "张三",
+        "13812345678",
+    )
     reads = [e for e in audit.entries_for(world.session, "case", case.id) if e.kind == "pii.read"]
     assert len(reads) == 1 and reads[0].actor_id == world.worker_g1.id
     with pytest.raises(Forbidden):
@@ -371,4 +418,4 @@ def test_transitions_are_in_the_verified_audit_chain(world: World) -> None:
     assert audit.verify(world.session).ok
     entries = audit.entries_for(world.session, "case", case.id)
     assert [e.data["action"] for e in entries] == ["create", "dispatch", "accept", "resolve", "rate"]
-    assert all(b.seq > a.seq for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.seq > a.seq for a, b in pairwise(entries))

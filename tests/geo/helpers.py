@@ -21,12 +21,18 @@ GRIDS = {
 }
 
 
-def feature(code: str, level: str, parent: str | None, geometry: dict[str, Any] | None = None,
-            **props: Any) -> dict[str, Any]:
+def feature(
+    code: str, level: str, parent: str | None, geometry: dict[str, Any] | None = None, **props: Any
+) -> dict[str, Any]:
     return {
         "type": "Feature",
-        "properties": {"code": code, "name": props.pop("name", f"区域{code}"), "level": level,
-                       "parent": parent, **props},
+        "properties": {
+            "code": code,
+            "name": props.pop("name", f"区域{code}"),
+            "level": level,
+            "parent": parent,
+            **props,
+        },
         "geometry": geometry,
     }
 

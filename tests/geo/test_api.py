@@ -52,7 +52,10 @@ def test_area_detail_has_geometry_and_ancestors(client: TestClient, street: dict
     assert body["geometry"] == square(120.10, 30.26)
     assert body["centroid_lat"] == pytest.approx(30.265)
     assert [(a["code"], a["level"]) for a in body["ancestors"]] == [
-        ("D", "district"), ("S", "street"), ("C2", "village")]
+        ("D", "district"),
+        ("S", "street"),
+        ("C2", "village"),
+    ]
 
 
 def test_unknown_code_is_404_in_chinese_and_english(client: TestClient, street: dict[str, Area]) -> None:
@@ -116,8 +119,9 @@ def test_locate_sees_an_import_committed_after_the_first_lookup(
 ) -> None:
     far = {"lat": 30.305, "lng": 120.305}
     assert client.get("/api/v1/areas/locate", params=far).json()["grid"] is None
-    service.import_geojson(session, collection(feature("G5", "grid", "C1", square(120.30, 30.30))),
-                           now=clock.now())
+    service.import_geojson(
+        session, collection(feature("G5", "grid", "C1", square(120.30, 30.30))), now=clock.now()
+    )
     session.commit()
     assert client.get("/api/v1/areas/locate", params=far).json()["grid"]["code"] == "G5"
 

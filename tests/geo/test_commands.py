@@ -56,7 +56,9 @@ def test_import_then_list_then_a_bad_file_changes_nothing(db_url: str, tmp_path:
         feature("G9", "grid", "C1", square(120.3, 30.3)),
         feature("G10", "grid", "NOPE", square(120.4, 30.3)),
     )
-    result = runner.invoke(app, ["import", str(_write(tmp_path, bad, "bad.geojson")), "--database-url", db_url])
+    result = runner.invoke(
+        app, ["import", str(_write(tmp_path, bad, "bad.geojson")), "--database-url", db_url]
+    )
     assert result.exit_code == 1
     assert "导入失败：共 1 处错误，未写入任何数据" in result.output
     assert "features[2]（编码 G10）：未找到上级区域 NOPE" in result.output
@@ -80,4 +82,3 @@ def test_list_unknown_parent_exits_1(db_url: str) -> None:
     result = runner.invoke(app, ["list", "--parent", "NOPE", "--database-url", db_url])
     assert result.exit_code == 1
     assert "区域不存在：NOPE" in result.output
-

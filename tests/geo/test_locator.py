@@ -36,7 +36,10 @@ def test_holes_and_multipolygons() -> None:
     ring = box(0, 0, 10, 10).exterior.coords
     hole = box(4, 4, 6, 6).exterior.coords
     donut = {"type": "Polygon", "coordinates": [list(map(list, ring)), list(map(list, hole))]}
-    islands = {"type": "MultiPolygon", "coordinates": [square(20, 0)["coordinates"], square(30, 0)["coordinates"]]}
+    islands = {
+        "type": "MultiPolygon",
+        "coordinates": [square(20, 0)["coordinates"], square(30, 0)["coordinates"]],
+    }
     loc = GridLocator.from_pairs([(7, donut), (8, islands)])
     assert loc.locate(1, 1) == 7
     assert loc.locate(5, 5) is None  # in the hole

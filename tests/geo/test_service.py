@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -12,6 +14,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from gongzhi.clock import FrozenClock
+from gongzhi.db import Database
 from gongzhi.errors import AppError, Conflict, Invalid, NotFound
 from gongzhi.geo import locator, service
 from gongzhi.geo.models import Area
@@ -80,12 +83,18 @@ def test_parent_must_be_exactly_one_level_up(
 ) -> None:
     before = _count(session)
     with _raises(Invalid, error):
-        service.create_area(session, code="X1", name="新区域", level=level, now=clock.now(), parent_code=parent)
+        service.create_area(
+            session, code="X1", name="新区域", level=level, now=clock.now(), parent_code=parent
+        )
     assert _count(session) == before
 
 
-def test_a_village_takes_grids_like_a_community(session: Session, clock: FrozenClock, tree: dict[str, Area]) -> None:
-    grid = service.create_area(session, code="G9", name="村网格", level="grid", now=clock.now(), parent_code="C2")
+def test_a_village_takes_grids_like_a_community(
+    session: Session, clock: FrozenClock, tree: dict[str, Area]
+) -> None:
+    grid = service.create_area(
+        session, code="G9", name="村网格", level="grid", now=clock.now(), parent_code="C2"
+    )
     assert grid.parent_id == tree["C2"].id
 
 
@@ -104,11 +113,17 @@ def test_duplicate_code_is_a_conflict_and_the_session_stays_usable(
     "geometry",
     [
         # A bow-tie: its edges cross.
-        {"type": "Polygon", "coordinates": [[[120.1, 30.2], [120.2, 30.3], [120.2, 30.2], [120.1, 30.3], [120.1, 30.2]]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[120.1, 30.2], [120.2, 30.3], [120.2, 30.2], [120.1, 30.3], [120.1, 30.2]]],
+        },
         {"type": "LineString", "coordinates": [[120.1, 30.2], [120.2, 30.3]]},
         {"type": "Polygon", "coordinates": [[[120.1, 30.2], [120.2, 30.3]]]},  # too few points
         {"type": "Polygon", "coordinates": "nonsense"},
-        {"type": "Polygon", "coordinates": [[[30.2, 120.1], [30.3, 120.1], [30.3, 120.2], [30.2, 120.1]]]},  # lat, lng
+        {
+            "type": "Polygon",
+            "coordinates": [[[30.2, 120.1], [30.3, 120.1], [30.3, 120.2], [30.2, 120.1]]],
+        },  # lat, lng
         {"type": "Polygon", "coordinates": []},
         {"coordinates": [[[120.1, 30.2], [120.2, 30.2], [120.2, 30.3], [120.1, 30.2]]]},
     ],
@@ -117,17 +132,29 @@ def test_bad_boundaries_are_refused(
     session: Session, clock: FrozenClock, tree: dict[str, Area], geometry: dict[str, Any]
 ) -> None:
     with _raises(Invalid, "area_geometry_invalid") as info:
-        service.create_area(session, code="G9", name="坏网格", level="grid", now=clock.now(), parent_code="C1",
-                            geometry=geometry)
+        service.create_area(
+            session,
+            code="G9",
+            name="坏网格",
+            level="grid",
+            now=clock.now(),
+            parent_code="C1",
+            geometry=geometry,
+        )
     assert info.value.params["reason"]
     assert session.scalar(select(Area).where(Area.code == "G9")) is None
 
 
-def test_multipolygon_boundary_is_accepted(session: Session, clock: FrozenClock, tree: dict[str, Area]) -> None:
-    two = {"type": "MultiPolygon", "coordinates": [square(120.2, 30.2)["coordinates"],
-                                                   square(120.3, 30.2)["coordinates"]]}
-    grid = service.create_area(session, code="G9", name="飞地网格", level="grid", now=clock.now(),
-                               parent_code="C1", geometry=two)
+def test_multipolygon_boundary_is_accepted(
+    session: Session, clock: FrozenClock, tree: dict[str, Area]
+) -> None:
+    two = {
+        "type": "MultiPolygon",
+        "coordinates": [square(120.2, 30.2)["coordinates"], square(120.3, 30.2)["coordinates"]],
+    }
+    grid = service.create_area(
+        session, code="G9", name="飞地网格", level="grid", now=clock.now(), parent_code="C1", geometry=two
+    )
     assert grid.centroid_lng == pytest.approx(120.255)
     assert service.locate_grid(session, 30.205, 120.305) is grid
     assert service.locate_grid(session, 30.205, 120.255) is None
@@ -145,7 +172,13 @@ def test_multipolygon_boundary_is_accepted(session: Session, clock: FrozenClock,
     ],
 )
 def test_field_limits(session: Session, clock: FrozenClock, field: str, value: Any, error: str) -> None:
-    args: dict[str, Any] = {"code": "D", "name": "西湖区", "level": "district", "now": clock.now(), field: value}
+    args: dict[str, Any] = {
+        "code": "D",
+        "name": "西湖区",
+        "level": "district",
+        "now": clock.now(),
+        field: value,
+    }
     with _raises(Invalid, error):
         service.create_area(session, **args)
     assert _count(session) == 0
@@ -202,10 +235,16 @@ def test_children_subtree_and_grids(session: Session, tree: dict[str, Area]) -> 
     assert [a.code for a in service.children(session, tree["S"])] == ["C1", "C2"]
     assert service.children(session, tree["G1"]) == []
     sub = service.subtree(session, tree["C1"])
-    assert [a.code for a in sub] == ["C1", "G1", "G2"] or [a.code for a in sub][0] == "C1"
+    assert sub[0] is tree["C1"]  # parents before children
     assert {a.code for a in sub} == {"C1", "G1", "G2"}
     assert {a.code for a in service.subtree(session, tree["S"], include_self=False)} == {
-        "C1", "C2", "G1", "G2", "G3", "G4"}
+        "C1",
+        "C2",
+        "G1",
+        "G2",
+        "G3",
+        "G4",
+    }
     assert [a.code for a in service.grids_under(session, tree["D"])] == ["G1", "G2", "G3", "G4"]
     assert [a.code for a in service.grids_under(session, tree["C2"])] == ["G3", "G4"]
     assert [a.code for a in service.grids_under(session, tree["G4"])] == ["G4"]
@@ -213,8 +252,10 @@ def test_children_subtree_and_grids(session: Session, tree: dict[str, Area]) -> 
 
 def test_subtree_does_not_leak_into_ids_sharing_a_prefix(session: Session, clock: FrozenClock) -> None:
     # "/1/" must not match "/12/": the path ends in a slash for exactly this reason.
-    roots = [service.create_area(session, code=f"D{i}", name=f"区{i}", level="district", now=clock.now())
-             for i in range(12)]
+    roots = [
+        service.create_area(session, code=f"D{i}", name=f"区{i}", level="district", now=clock.now())
+        for i in range(12)
+    ]
     for root in roots:
         assert service.subtree(session, root) == [root]
 
@@ -222,7 +263,10 @@ def test_subtree_does_not_leak_into_ids_sharing_a_prefix(session: Session, clock
 def test_list_areas(session: Session, tree: dict[str, Area]) -> None:
     assert [a.code for a in service.list_areas(session, level="grid")] == ["G1", "G2", "G3", "G4"]
     assert [a.code for a in service.list_areas(session, parent="S")] == ["C1", "C2"]
-    assert [a.code for a in service.list_areas(session, under="S", level="grid", limit=2, offset=1)] == ["G2", "G3"]
+    assert [a.code for a in service.list_areas(session, under="S", level="grid", limit=2, offset=1)] == [
+        "G2",
+        "G3",
+    ]
     with _raises(NotFound, "area_not_found"):
         service.list_areas(session, parent="NOPE")
     with _raises(Invalid, "area_level_unknown"):
@@ -262,8 +306,10 @@ def test_reimport_is_idempotent_and_counts_real_updates(session: Session, clock:
 
 def test_import_is_all_or_nothing(session: Session, clock: FrozenClock, tree: dict[str, Area]) -> None:
     before = _count(session)
-    bow_tie = {"type": "Polygon",
-               "coordinates": [[[120.1, 30.2], [120.2, 30.3], [120.2, 30.2], [120.1, 30.3], [120.1, 30.2]]]}
+    bow_tie = {
+        "type": "Polygon",
+        "coordinates": [[[120.1, 30.2], [120.2, 30.3], [120.2, 30.2], [120.1, 30.3], [120.1, 30.2]]],
+    }
     data = collection(
         feature("C1", "community", "S", name="改名社区"),  # a valid update ...
         feature("G7", "grid", "C1", square(120.2, 30.2)),  # ... and a valid create
@@ -316,12 +362,16 @@ def test_import_reports_every_problem_with_its_index(
     "data",
     [{"type": "Feature"}, {"type": "FeatureCollection"}, {"type": "FeatureCollection", "features": {}}, {}],
 )
-def test_import_needs_a_feature_collection(session: Session, clock: FrozenClock, data: dict[str, Any]) -> None:
+def test_import_needs_a_feature_collection(
+    session: Session, clock: FrozenClock, data: dict[str, Any]
+) -> None:
     with _raises(Invalid, "area_import_not_collection"):
         service.import_geojson(session, data, now=clock.now())
 
 
-def test_import_moves_a_subtree_to_its_new_parent(session: Session, clock: FrozenClock, tree: dict[str, Area]) -> None:
+def test_import_moves_a_subtree_to_its_new_parent(
+    session: Session, clock: FrozenClock, tree: dict[str, Area]
+) -> None:
     data = collection(
         feature("S2", "street", "D"),
         feature("C1", "community", "S2", name="宝石社区"),
@@ -334,8 +384,10 @@ def test_import_moves_a_subtree_to_its_new_parent(session: Session, clock: Froze
 
 
 def test_import_of_many_grids(session: Session, clock: FrozenClock) -> None:
-    grids = [feature(f"G{i:03d}", "grid", "C", square(120 + (i % 30) * 0.01, 30 + (i // 30) * 0.01))
-             for i in range(600)]
+    grids = [
+        feature(f"G{i:03d}", "grid", "C", square(120 + (i % 30) * 0.01, 30 + (i // 30) * 0.01))
+        for i in range(600)
+    ]
     data = collection(*grids, feature("S", "street", None), feature("C", "community", "S"))
     assert service.import_geojson(session, data, now=clock.now()).created == 602
     assert service.locate_grid(session, 30.005 + 0.01 * 7, 120.005 + 0.01 * 5).code == "G215"  # type: ignore[union-attr]
@@ -359,12 +411,18 @@ def test_locate_grid(session: Session, tree: dict[str, Area]) -> None:
         service.locate_grid(session, float("nan"), 120)
 
 
-def test_locate_ignores_grids_without_a_boundary(session: Session, clock: FrozenClock, tree: dict[str, Area]) -> None:
-    service.create_area(session, code="G9", name="无边界网格", level="grid", now=clock.now(), parent_code="C1")
+def test_locate_ignores_grids_without_a_boundary(
+    session: Session, clock: FrozenClock, tree: dict[str, Area]
+) -> None:
+    service.create_area(
+        session, code="G9", name="无边界网格", level="grid", now=clock.now(), parent_code="C1"
+    )
     assert service.locate_grid(session, 30.255, 120.105) is tree["G1"]
 
 
-def test_locator_is_cached_until_the_grids_change(session: Session, clock: FrozenClock, tree: dict[str, Area]) -> None:
+def test_locator_is_cached_until_the_grids_change(
+    session: Session, clock: FrozenClock, tree: dict[str, Area]
+) -> None:
     first = locator.locator_for(session)
     assert locator.locator_for(session) is first  # nothing changed: no rebuild
     service.update_area(session, "C1", now=clock.advance(timedelta(minutes=1)), name="改名")
@@ -397,3 +455,38 @@ def test_failed_import_leaves_the_locator_answering_as_before(
         service.import_geojson(session, data, now=clock.now())
     assert service.locate_grid(session, 30.255, 120.105) is tree["G1"]
     assert service.locate_grid(session, 30.305, 120.305) is None
+
+
+def test_locate_many_points_at_once(session: Session, tree: dict[str, Area]) -> None:
+    points = [(30.255, 120.105), (39.9, 116.4), (30.265, 120.115), (30.255, 120.105)]
+    found = service.locate_grids(session, points)
+    assert found == [tree["G1"], None, tree["G4"], tree["G1"]]
+    assert found == [service.locate_grid(session, lat, lng) for lat, lng in points]
+    assert service.locate_grids(session, []) == []
+    with _raises(Invalid, "area_point_invalid"):
+        service.locate_grids(session, [(30.255, 120.105), (-91, 0)])
+
+
+def test_concurrent_first_lookups_build_the_locator_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locator.clear_cache()
+    builds: list[int] = []
+    real_load = locator._load
+
+    def counting_load(session: Session) -> locator.GridLocator:
+        builds.append(1)
+        return real_load(session)
+
+    monkeypatch.setattr(locator, "_load", counting_load)
+    barrier = threading.Barrier(6)
+
+    def lookup() -> locator.GridLocator:
+        with database.session(readonly=True) as s:
+            barrier.wait()
+            return locator.locator_for(s)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: lookup(), range(6)))
+    assert len(builds) == 1
+    assert all(r is results[0] for r in results)

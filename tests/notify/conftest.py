@@ -22,11 +22,13 @@ class SavepointSessions:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.opened = 0
+        self.opened = 0  # transactions begun
+        self.active = 0  # transactions open right now
 
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
         self.opened += 1
+        self.active += 1
         s = Session(bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
         try:
             yield s
@@ -36,6 +38,7 @@ class SavepointSessions:
             raise
         finally:
             s.close()
+            self.active -= 1
 
 
 @pytest.fixture

@@ -27,8 +27,11 @@ def topic(database: Database) -> Iterator[str]:
 
 def test_two_claimers_get_disjoint_rows(database: Database, clock: FrozenClock, topic: str) -> None:
     with database.session() as s:
-        ours = {service.enqueue(s, channel="console", recipient=f"user:{i}", subject="s", body="b", topic=topic,
-                                now=clock.now()).id for i in range(6)}
+        ours = {
+            service.enqueue(s, channel="console", recipient=f"user:{i}", subject="s", body="b", topic=topic,
+                            now=clock.now()).id
+            for i in range(6)
+        }
 
     first = database.write()
     try:

@@ -39,9 +39,10 @@ def _row(session: Session, message_id: int) -> OutboxMessage:
 
 def _enqueue(session: Session, clock: FrozenClock, channel: str = "console", recipient: str = "user:1",
              **kw: object) -> int:
-    msg = service.enqueue(session, channel=channel, recipient=recipient, subject=str(kw.pop("subject", "工单超时")),
-                          body=str(kw.pop("body", "**A-1** 已超时，请尽快处置")), topic="case.escalated",
-                          ref="case:1", now=clock.now(), **kw)  # type: ignore[arg-type]
+    subject = str(kw.pop("subject", "工单超时"))
+    body = str(kw.pop("body", "**A-1** 已超时，请尽快处置"))
+    msg = service.enqueue(session, channel=channel, recipient=recipient, subject=subject, body=body,
+                          topic="case.escalated", ref="case:1", now=clock.now(), **kw)  # type: ignore[arg-type]
     session.commit()
     return msg.id
 
@@ -84,7 +85,7 @@ def test_webhook_retried_after_500_then_sent_exactly_once(
     assert len(robot.requests) == 1
 
     clock.set(retry_at)
-    assert sender.deliver_due(sessions, clock.now(), channels) == sender.DeliveryReport(sent=1, retried=0, dead=0)
+    assert sender.deliver_due(sessions, clock.now(), channels) == sender.DeliveryReport(1, 0, 0)
     row = _row(session, mid)
     assert (row.status, row.sent_at, row.attempts, row.lease_until) == ("sent", retry_at, 1, None)
 
@@ -112,7 +113,8 @@ def test_webhook_errcode_is_a_failure(
 def test_webhook_plain_2xx_is_success_and_unreachable_is_failure(robot: Robot) -> None:
     channel = WebhookChannel(timeout=5)
     robot.replies.append((204, ""))
-    channel.send(OutgoingMessage(id=1, channel="webhook", recipient=robot.url, subject="s", body="b", topic="t"))
+    channel.send(OutgoingMessage(id=1, channel="webhook", recipient=robot.url, subject="s", body="b",
+                                 topic="t"))
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
@@ -128,9 +130,12 @@ def test_webhook_bodies_for_text_dingtalk_and_long_messages() -> None:
     text = OutgoingMessage(recipient="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
                            payload={"msgtype": "text"}, **base)  # type: ignore[arg-type]
     assert channel.body_for(text) == {"msgtype": "text", "text": {"content": "告警\n内容"}}
-    ding = OutgoingMessage(recipient="https://oapi.dingtalk.com/robot/send?access_token=t", **base)  # type: ignore[arg-type]
-    assert channel.body_for(ding) == {"msgtype": "markdown", "markdown": {"title": "告警", "text": "### 告警\n\n内容"}}
-    long = OutgoingMessage(recipient="https://qyapi.weixin.qq.com/x", **{**base, "body": "长" * 5000})  # type: ignore[arg-type]
+    ding = OutgoingMessage(recipient="https://oapi.dingtalk.com/robot/send?access_token=t",
+                           **base)  # type: ignore[arg-type]
+    assert channel.body_for(ding) == {"msgtype": "markdown",
+                                      "markdown": {"title": "告警", "text": "### 告警\n\n内容"}}
+    long = OutgoingMessage(recipient="https://qyapi.weixin.qq.com/x",
+                           **{**base, "body": "长" * 5000})  # type: ignore[arg-type]
     content = channel.body_for(long)["markdown"]["content"]
     assert len(content.encode("utf-8")) <= 4096 and content.endswith("…")
 
@@ -172,7 +177,8 @@ def test_dead_after_max_attempts_then_requeued(
     for _ in range(3):
         reports.append(sender.deliver_due(sessions, clock.now(), {"console": failing}, max_attempts=3))
         clock.set(_row(session, mid).next_attempt_at)
-    assert reports == [sender.DeliveryReport(0, 1, 0), sender.DeliveryReport(0, 1, 0), sender.DeliveryReport(0, 0, 1)]
+    assert reports == [sender.DeliveryReport(0, 1, 0), sender.DeliveryReport(0, 1, 0),
+                       sender.DeliveryReport(0, 0, 1)]
     row = _row(session, mid)
     assert (row.status, row.attempts, row.last_error) == ("dead", 3, "connection reset")
 
@@ -185,6 +191,22 @@ def test_dead_after_max_attempts_then_requeued(
     ok = Recording()
     assert sender.deliver_due(sessions, clock.now(), {"console": ok}).sent == 1
     assert [m.id for m in ok.sent] == [mid]
+
+
+def test_no_transaction_is_open_while_sending(
+    session: Session, sessions: SavepointSessions, clock: FrozenClock
+) -> None:
+    for _ in range(3):
+        _enqueue(session, clock)
+    seen: list[int] = []
+
+    class Probe:
+        def send(self, msg: OutgoingMessage) -> None:
+            seen.append(sessions.active)
+
+    assert sender.deliver_due(sessions, clock.now(), {"console": Probe()}).sent == 3
+    assert seen == [0, 0, 0]
+    assert sessions.opened == 2  # one claim and one record transaction for the whole batch
 
 
 def test_backoff_doubles_from_30s_and_is_capped_at_an_hour() -> None:
@@ -209,7 +231,7 @@ def test_missing_or_crashing_channel_is_a_failure_not_a_crash(
     report = sender.deliver_due(sessions, clock.now(), {"console": Broken()})
     assert report == sender.DeliveryReport(sent=0, retried=2, dead=0)
     assert "email" in _row(session, to_email).last_error
-    assert "RuntimeError: bug in channel" == _row(session, to_console).last_error
+    assert _row(session, to_console).last_error == "RuntimeError: bug in channel"
 
 
 def test_a_leased_message_is_not_claimed_twice(session: Session, clock: FrozenClock) -> None:
@@ -247,7 +269,8 @@ def test_record_result_leaves_finished_messages_alone(session: Session, clock: F
 @pytest.fixture
 def jumping_monotonic(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     readings = [0.0, 0.0, 1000.0, 1000.0]  # the deadline, message 1 in time, message 2 too late
-    monkeypatch.setattr(sender.time, "monotonic", lambda: readings.pop(0) if len(readings) > 1 else readings[0])
+    monkeypatch.setattr(sender.time, "monotonic",
+                        lambda: readings.pop(0) if len(readings) > 1 else readings[0])
     yield readings
 
 

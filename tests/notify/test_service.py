@@ -1,4 +1,4 @@
-"""Enqueue belongs to the caller's transaction; subscriptions are idempotent; dead messages can be requeued."""
+"""Enqueue belongs to the caller's transaction; subscriptions are idempotent; dead messages requeue."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from gongzhi.notify.models import OutboxMessage, Subscription
 
 
 def _count(session: Session, topic: str) -> int:
-    return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.topic == topic)) or 0
+    stmt = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.topic == topic)
+    return session.scalar(stmt) or 0
 
 
 def test_enqueue_commits_or_rolls_back_with_the_caller(session: Session, clock: FrozenClock) -> None:
@@ -24,7 +25,8 @@ def test_enqueue_commits_or_rolls_back_with_the_caller(session: Session, clock: 
                           body="A-1 已派发给城管", topic="test.tx", now=clock.now(), ref="case:1",
                           payload={"case_id": 1})
     assert msg.id is not None  # flushed: the caller's transaction already holds it
-    assert (msg.status, msg.attempts, msg.next_attempt_at, msg.lease_until) == ("pending", 0, clock.now(), None)
+    assert (msg.status, msg.attempts, msg.next_attempt_at, msg.lease_until) == (
+        "pending", 0, clock.now(), None)
     assert _count(session, "test.tx") == 1
 
     session.rollback()  # the change that caused it failed: nobody is told
@@ -54,8 +56,8 @@ def test_bad_messages_are_refused_with_4xx_and_not_written(
     session: Session, clock: FrozenClock, channel: str, recipient: str, code: str
 ) -> None:
     with pytest.raises(Invalid) as err:
-        service.enqueue(session, channel=channel, recipient=recipient, subject="s", body="b", topic="test.bad",
-                        now=clock.now())
+        service.enqueue(session, channel=channel, recipient=recipient, subject="s", body="b",
+                        topic="test.bad", now=clock.now())
     assert (err.value.code, err.value.status_code) == (code, 422)
     assert translate(code, "zh") != code and translate(code, "en") != code
     assert _count(session, "test.bad") == 0
@@ -82,7 +84,8 @@ def test_subscriptions_are_idempotent(session: Session, clock: FrozenClock) -> N
     service.subscribe(session, user_id=3, subject_type="case", subject_id=10, now=clock.now())
     service.subscribe(session, user_id=4, subject_type="case", subject_id=11, now=clock.now())
     assert service.subscribers(session, "case", 10) == [3, 5]
-    assert session.scalar(select(func.count()).select_from(Subscription).where(Subscription.user_id == 5)) == 1
+    mine = select(func.count()).select_from(Subscription).where(Subscription.user_id == 5)
+    assert session.scalar(mine) == 1
 
     assert service.unsubscribe(session, user_id=5, subject_type="case", subject_id=10) is True
     assert service.unsubscribe(session, user_id=5, subject_type="case", subject_id=10) is False

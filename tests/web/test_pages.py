@@ -9,8 +9,11 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests import factories
+from tests.web.helpers import Street, login
 
 from gongzhi.auth.deps import SESSION_COOKIE
 from gongzhi.auth.models import LoginThrottle
@@ -19,10 +22,14 @@ from gongzhi.i18n import keys, translate
 from gongzhi.web import messages as web_messages
 from gongzhi.web.render import countdown_text, safe_next
 from gongzhi.web.views import parse_case_ref
-from tests import factories
-from tests.web.conftest import Street, login
 
 KEY_LEAK = re.compile(r"\b(?:web|case_status|case_action|case_priority|role)\.[a-z_]+")
+
+
+def _act(client: TestClient, case: Case, csrf: str, action: str, **fields: str) -> Response:
+    """POST one action form of the case page, as the browser would."""
+    return client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": action, **fields},
+                       follow_redirects=False)
 
 
 def _login_form(client: TestClient, next_url: str = "/") -> str:
@@ -33,7 +40,7 @@ def _login_form(client: TestClient, next_url: str = "/") -> str:
     return m.group(1)
 
 
-def _post_login(client: TestClient, username: str, password: str, next_url: str = "/"):  # type: ignore[no-untyped-def]
+def _post_login(client: TestClient, username: str, password: str, next_url: str = "/") -> Response:
     token = _login_form(client, next_url)
     return client.post("/login", data={"username": username, "password": password, "login_csrf": token,
                                        "next": next_url}, follow_redirects=False)
@@ -162,8 +169,7 @@ def test_case_page_offers_only_allowed_actions_and_accept_is_prg(client: TestCli
     assert page.status_code == 200
     offered = set(re.findall(r'name="action" value="(\w+)"', page.text))
     assert "accept" in offered and "resolve" not in offered and "rate" not in offered
-    r = client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "accept", "note": "马上去看"},
-                    follow_redirects=False)
+    r = _act(client, case, csrf, "accept", note="马上去看")
     assert r.status_code == 303 and r.headers["location"] == f"/cases/{case.id}"
     page = client.get(f"/cases/{case.id}")
     assert "已完成：签收" in page.text
@@ -186,12 +192,12 @@ def test_case_action_without_csrf_is_refused(client: TestClient, street: Street,
     assert case.status == "dispatched"
 
 
-def test_illegal_action_shows_the_reason_in_chinese(client: TestClient, street: Street, session: Session) -> None:
+def test_illegal_action_shows_the_reason_in_chinese(client: TestClient, street: Street,
+                                                    session: Session) -> None:
     case = street.report("G1")
     csrf = login(client, session, street.worker_g1)
-    client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "accept"})
-    r = client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "accept"},
-                    follow_redirects=False)
+    _act(client, case, csrf, "accept")
+    r = _act(client, case, csrf, "accept")
     assert r.status_code == 409
     assert "工单当前状态为“已签收”，不能执行“签收”" in r.text
 
@@ -200,15 +206,12 @@ def test_reasons_notes_and_originals_are_required(client: TestClient, street: St
                                                   session: Session) -> None:
     case = street.report("G1")
     csrf = login(client, session, street.worker_g1)
-    r = client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "reject", "note": " "},
-                    follow_redirects=False)
+    r = _act(client, case, csrf, "reject", note=" ")
     assert r.status_code == 422 and "需要填写说明" in r.text
-    r = client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "duplicate", "duplicate_of": "x"},
-                    follow_redirects=False)
+    r = _act(client, case, csrf, "duplicate", duplicate_of="x")
     assert r.status_code == 422 and "请填写原工单编号" in r.text
-    client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "accept"})
-    r = client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "resolve", "note": ""},
-                    follow_redirects=False)
+    _act(client, case, csrf, "accept")
+    r = _act(client, case, csrf, "resolve", note="")
     assert r.status_code == 422 and "需要填写说明" in r.text
     session.refresh(case)
     assert case.status == "accepted"
@@ -220,33 +223,33 @@ def test_duplicate_takes_a_case_number(client: TestClient, street: Street, sessi
     original = street.report("G1", description="第一次报")
     copy = street.report("G1", description="同一个问题又报了一次")
     csrf = login(client, session, street.worker_g1)
-    r = client.post(f"/cases/{copy.id}/act", data={"csrf_token": csrf, "action": "duplicate",
-                                                    "duplicate_of": case_number(original)}, follow_redirects=False)
+    r = _act(client, copy, csrf, "duplicate", duplicate_of=case_number(original))
     assert r.status_code == 303
     session.refresh(copy)
     assert copy.status == "duplicate" and copy.duplicate_of_id == original.id
-    assert parse_case_ref("GZ20261123000042") == 42 and parse_case_ref("#7") == 7 and parse_case_ref("x") is None
+    assert parse_case_ref("GZ20261123000042") == 42 and parse_case_ref("#7") == 7
+    assert parse_case_ref("x") is None and parse_case_ref("0") is None
 
 
 def test_reporter_rates_after_resolution(client: TestClient, street: Street, session: Session) -> None:
     case = street.report("G1")
     csrf = login(client, session, street.worker_g1)
-    client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "accept"})
-    client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "resolve", "note": "已更换灯泡"})
+    _act(client, case, csrf, "accept")
+    _act(client, case, csrf, "resolve", note="已更换灯泡")
     client.cookies.clear()
     csrf = login(client, session, street.resident)
     page = client.get(f"/cases/{case.id}")
     assert 'name="rating"' in page.text and "已更换灯泡" in page.text
-    r = client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "rate"}, follow_redirects=False)
+    r = _act(client, case, csrf, "rate")
     assert r.status_code == 422 and "请选择 1–5 星" in r.text
-    r = client.post(f"/cases/{case.id}/act", data={"csrf_token": csrf, "action": "rate", "rating": "5"},
-                    follow_redirects=False)
+    r = _act(client, case, csrf, "rate", rating="5")
     assert r.status_code == 303
     session.refresh(case)
     assert case.status == "closed" and case.rating == 5
 
 
-def test_case_outside_scope_is_a_chinese_404_page(client: TestClient, street: Street, session: Session) -> None:
+def test_case_outside_scope_is_a_chinese_404_page(client: TestClient, street: Street,
+                                                  session: Session) -> None:
     case = street.report("G1")
     login(client, session, street.worker_g3)
     r = client.get(f"/cases/{case.id}")
@@ -264,7 +267,8 @@ def test_report_by_grid_creates_a_case_and_shows_its_number(client: TestClient, 
     csrf = login(client, session, street.resident)
     form = client.get("/report")
     assert form.status_code == 200 and "路灯故障" in form.text and "宝石社区 · 宝石一网格" in form.text
-    r = client.post("/report", data={"csrf_token": csrf, "category": "elevator", "description": "3号楼电梯停在半层",
+    r = client.post("/report", data={"csrf_token": csrf, "category": "elevator",
+                                     "description": "3号楼电梯停在半层",
                                      "grid_code": "G1", "attr__elevator__trapped": "yes",
                                      "attr__illegal_parking__plate": "浙A12345"}, follow_redirects=False)
     assert r.status_code == 303
@@ -328,7 +332,8 @@ def test_map_uses_the_local_plotly_and_no_tiles(client: TestClient, street: Stre
     assert len(gzip.compress(js.content[:1000])) > 0
 
 
-def test_map_is_for_supervisors_and_grid_workers(client: TestClient, street: Street, session: Session) -> None:
+def test_map_is_for_supervisors_and_grid_workers(client: TestClient, street: Street,
+                                                 session: Session) -> None:
     login(client, session, street.resident)
     r = client.get("/map")
     assert r.status_code == 403 and "无权执行此操作" in r.text

@@ -23,7 +23,7 @@ def verify(
     batch: int = typer.Option(service.VERIFY_BATCH, min=1, help="每批读取的记录数"),
 ) -> None:
     """逐条重算审计日志的哈希链，报告第一条被篡改或删除的记录。"""
-    console = Console()
+    console = Console(soft_wrap=True)  # one report line per line, also when piped into logs
     database = database_from_settings()
     try:
         with database.session(readonly=True) as session:

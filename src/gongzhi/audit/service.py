@@ -100,10 +100,13 @@ def _head_insert(session: Session) -> Insert:
     values = {"id": HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH}
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return pg_insert(AuditHead).values(**values).on_conflict_do_nothing(index_elements=["id"])
-    if dialect == "sqlite":
-        return sqlite_insert(AuditHead).values(**values).on_conflict_do_nothing(index_elements=["id"])
-    raise RuntimeError(f"unsupported database dialect: {dialect}")
+        stmt: Insert = pg_insert(AuditHead).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    elif dialect == "sqlite":
+        stmt = sqlite_insert(AuditHead).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    else:
+        raise RuntimeError(f"unsupported database dialect: {dialect}")
+    # RETURNING tells whether we inserted (rowcount is not reliable for ON CONFLICT here).
+    return stmt.returning(AuditHead.id)
 
 
 def _locked_head(session: Session) -> AuditHead:
@@ -115,7 +118,7 @@ def _locked_head(session: Session) -> AuditHead:
     if head is None:
         # Two first appenders may race here; ON CONFLICT DO NOTHING makes the loser wait for the
         # winner's commit (PostgreSQL) and then lock the winner's row instead of failing.
-        created = session.connection().execute(_head_insert(session)).rowcount == 1
+        created = session.execute(_head_insert(session)).first() is not None
         # Only if no head existed at all: entries without a head mean someone deleted it, and
         # restarting at seq 1 would silently fork the chain. (Checked after the insert, not
         # before: a concurrent first appender may commit its head and entry in between.)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from gongzhi.auth import service
 from gongzhi.auth.deps import SESSION_COOKIE, CurrentUser, require_roles
@@ -116,7 +117,7 @@ def logout(request: Request, user: CurrentUser, session: SessionDep, now: NowDep
     return response
 
 
-def _out(session: SessionDep, users: list[User], viewer: User) -> list[UserOut]:
+def _out(session: Session, users: list[User], viewer: User) -> list[UserOut]:
     codes = service.area_code_map(session, {u.area_id for u in users if u.area_id})
     return [UserOut.of(u, area_code=codes.get(u.area_id or 0), masked=u.id != viewer.id) for u in users]
 

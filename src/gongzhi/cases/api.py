@@ -25,24 +25,32 @@ from gongzhi.http import LangDep, NowDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
-StatusFilter = Annotated[
-    list[StatusName] | None, Query(description="filter by status; repeat for several")
-]
+StatusFilter = Annotated[list[StatusName] | None, Query(description="filter by status; repeat for several")]
 
 
 @router.get("/categories", response_model=list[CategoryOut], summary="问题类别 Case categories")
 def categories(session: SessionDep, lang: LangDep, public: bool = False) -> list[CategoryOut]:
     return [
-        CategoryOut(code=c.code, name=c.name_en if lang == "en" else c.name_zh, name_zh=c.name_zh,
-                    name_en=c.name_en, unit_kind=c.unit_kind, default_priority=c.default_priority,
-                    public=c.public, attributes=c.attributes)
+        CategoryOut(
+            code=c.code,
+            name=c.name_en if lang == "en" else c.name_zh,
+            name_zh=c.name_zh,
+            name_en=c.name_en,
+            unit_kind=c.unit_kind,
+            default_priority=c.default_priority,
+            public=c.public,
+            attributes=c.attributes,
+        )
         for c in service.list_categories(session, public_only=public)
     ]
 
 
-@router.post("/cases", response_model=CaseDetail, status_code=status.HTTP_201_CREATED,
-             summary="登记工单 File a case")
-def create_case(body: CaseIn, user: CurrentUser, session: SessionDep, now: NowDep, lang: LangDep) -> CaseDetail:
+@router.post(
+    "/cases", response_model=CaseDetail, status_code=status.HTTP_201_CREATED, summary="登记工单 File a case"
+)
+def create_case(
+    body: CaseIn, user: CurrentUser, session: SessionDep, now: NowDep, lang: LangDep
+) -> CaseDetail:
     case = service.create_case(session, actor=user, data=body, now=now)
     return case_detail(session, case, user, now, lang)
 
@@ -59,37 +67,68 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CaseList:
-    items, total = service.list_cases(session, user, statuses=list(status_ or []) or None, open_only=open_only,
-                                      order=order, limit=limit, offset=offset)
-    return CaseList(items=[case_out(session, c, user, now, lang) for c in items], total=total, limit=limit,
-                    offset=offset)
+    items, total = service.list_cases(
+        session,
+        user,
+        statuses=list(status_ or []) or None,
+        open_only=open_only,
+        order=order,
+        limit=limit,
+        offset=offset,
+    )
+    return CaseList(
+        items=[case_out(session, c, user, now, lang) for c in items], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail, summary="工单详情与时间线 A case and its timeline")
-def get_case(case_id: CaseId, user: CurrentUser, session: SessionDep, now: NowDep,
-             lang: LangDep) -> CaseDetail:
+def get_case(
+    case_id: CaseId, user: CurrentUser, session: SessionDep, now: NowDep, lang: LangDep
+) -> CaseDetail:
     return case_detail(session, service.get_case(session, user, case_id), user, now, lang)
 
 
-@router.post("/cases/{case_id}/transitions", response_model=CaseDetail,
-             summary="流转：签收、办结、退单、改派… Move a case on")
-def transition(case_id: CaseId, body: TransitionIn, user: CurrentUser, session: SessionDep,
-               now: NowDep, lang: LangDep) -> CaseDetail:
-    case = service.transition(session, user=user, case_id=case_id, action=body.action, now=now, note=body.note,
-                              unit_code=body.unit_code, assignee_id=body.assignee_id,
-                              duplicate_of=body.duplicate_of, rating=body.rating, lang=lang)
+@router.post(
+    "/cases/{case_id}/transitions",
+    response_model=CaseDetail,
+    summary="流转：签收、办结、退单、改派… Move a case on",
+)
+def transition(
+    case_id: CaseId, body: TransitionIn, user: CurrentUser, session: SessionDep, now: NowDep, lang: LangDep
+) -> CaseDetail:
+    case = service.transition(
+        session,
+        user=user,
+        case_id=case_id,
+        action=body.action,
+        now=now,
+        note=body.note,
+        unit_code=body.unit_code,
+        assignee_id=body.assignee_id,
+        duplicate_of=body.duplicate_of,
+        rating=body.rating,
+        lang=lang,
+    )
     return case_detail(session, case, user, now, lang)
 
 
-@router.post("/cases/{case_id}/units", response_model=CaseDetail, summary="增加协办单位 Add a co-handling unit")
-def add_unit(case_id: CaseId, body: CoUnitIn, user: CurrentUser, session: SessionDep, now: NowDep,
-             lang: LangDep) -> CaseDetail:
-    service.add_co_unit(session, user=user, case_id=case_id, unit_code=body.unit_code, now=now, note=body.note)
+@router.post(
+    "/cases/{case_id}/units", response_model=CaseDetail, summary="增加协办单位 Add a co-handling unit"
+)
+def add_unit(
+    case_id: CaseId, body: CoUnitIn, user: CurrentUser, session: SessionDep, now: NowDep, lang: LangDep
+) -> CaseDetail:
+    service.add_co_unit(
+        session, user=user, case_id=case_id, unit_code=body.unit_code, now=now, note=body.note
+    )
     return case_detail(session, service.get_case(session, user, case_id), user, now, lang)
 
 
-@router.post("/cases/{case_id}/contact", response_model=ContactOut,
-             summary="查看上报人联系方式（记录在案）Reveal the reporter's contact (logged)")
+@router.post(
+    "/cases/{case_id}/contact",
+    response_model=ContactOut,
+    summary="查看上报人联系方式（记录在案）Reveal the reporter's contact (logged)",
+)
 def contact(case_id: CaseId, user: CurrentUser, session: SessionDep, now: NowDep) -> ContactOut:
     name, phone = service.reveal_contact(session, user=user, case_id=case_id, now=now)
     return ContactOut(reporter_name=name, reporter_phone=phone)

@@ -44,14 +44,23 @@ register(
     {
         "case_not_found": ("工单不存在或无权查看", "Case not found"),
         "category_not_found": ("未知的问题类别：{code}", "Unknown category: {code}"),
-        "category_not_public": ("该类别不接受居民上报：{code}", "Residents cannot report in this category: {code}"),
-        "case_location_required": ("请提供位置（经纬度）或所属网格编号", "Give a location (lat/lng) or a grid code"),
+        "category_not_public": (
+            "该类别不接受居民上报：{code}",
+            "Residents cannot report in this category: {code}",
+        ),
+        "case_location_required": (
+            "请提供位置（经纬度）或所属网格编号",
+            "Give a location (lat/lng) or a grid code",
+        ),
         "case_location_outside": (
             "该位置不在本街道任何网格内",
             "That location is not inside any grid of this area",
         ),
         "case_grid_not_found": ("网格不存在：{code}", "No such grid: {code}"),
-        "case_source_forbidden": ("无权以“{source}”来源登记工单", "You may not file cases with source {source}"),
+        "case_source_forbidden": (
+            "无权以“{source}”来源登记工单",
+            "You may not file cases with source {source}",
+        ),
         "case_attribute_required": ("请回答：{question}", "Please answer: {question}"),
         "case_attribute_invalid": ("“{question}”的回答无效", "Invalid answer to: {question}"),
         "case_attribute_unknown": ("该类别没有此问题：{code}", "This category has no question {code}"),
@@ -68,9 +77,15 @@ register(
             "原工单不存在、已是重复工单或不可见",
             "The original case does not exist, is itself a duplicate, or is not visible",
         ),
-        "case_dispatch_target_required": ("派单需要指定处置单位或处置人", "Dispatch needs a unit or an assignee"),
+        "case_dispatch_target_required": (
+            "派单需要指定处置单位或处置人",
+            "Dispatch needs a unit or an assignee",
+        ),
         "unit_not_found": ("单位不存在：{code}", "No such unit: {code}"),
-        "case_assignee_invalid": ("处置人不存在或不在工单所在区域", "The assignee does not exist or is out of area"),
+        "case_assignee_invalid": (
+            "处置人不存在或不在工单所在区域",
+            "The assignee does not exist or is out of area",
+        ),
         "case_unit_already_lead": ("该单位已是主办单位", "That unit already leads the case"),
         "case_reopen_window_passed": (
             "办结已超过 {days} 天，不能重新打开，请重新上报",
@@ -89,12 +104,18 @@ register(
             "处理结果：{note}\n请为本次服务评分（1–5 分），{hours} 小时内未评价将自动关闭。",
             "Outcome: {note}\nPlease rate the service (1–5); without a rating it closes in {hours} h.",
         ),
-        "notice.case_escalated.subject": ("督办：工单 {number} {reason}", "Supervision: case {number} {reason}"),
+        "notice.case_escalated.subject": (
+            "督办：工单 {number} {reason}",
+            "Supervision: case {number} {reason}",
+        ),
         "notice.case_escalated.body": (
             "{grid} · {category}（{priority}），处置单位：{unit}。已升级至{area}（第 {level} 级）。",
             "{grid} · {category} ({priority}), unit: {unit}. Escalated to {area} (level {level}).",
         ),
-        "notice.case_returned.subject": ("退单待改派：工单 {number}", "Returned, needs re-routing: case {number}"),
+        "notice.case_returned.subject": (
+            "退单待改派：工单 {number}",
+            "Returned, needs re-routing: case {number}",
+        ),
         "notice.case_returned.body": ("{unit} 退回工单，理由：{note}", "{unit} returned the case: {note}"),
         "notice.case_reopened.subject": ("工单 {number} 被重新打开", "Case {number} was reopened"),
         "notice.case_reopened.body": ("居民不满意：{note}", "The reporter is not satisfied: {note}"),

@@ -10,8 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Source = Literal["citizen", "open311", "staff", "mediation", "sensing", "eldercare", "council", "volunteer"]
 Action = Literal[
-    "dispatch", "accept", "return", "start", "resolve", "close", "rate", "reject", "duplicate", "reopen",
-    "escalate", "comment",
+    "dispatch",
+    "accept",
+    "return",
+    "start",
+    "resolve",
+    "close",
+    "rate",
+    "reject",
+    "duplicate",
+    "reopen",
+    "escalate",
+    "comment",
 ]
 AttributeValue = str | int | float | bool
 StatusName = Literal[
@@ -57,7 +67,9 @@ class TransitionIn(BaseModel):
     note: str = Field(default="", max_length=4000)
     unit_code: str | None = Field(default=None, max_length=40, description="dispatch: the unit to route to")
     assignee_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="dispatch: the person")
-    duplicate_of: int | None = Field(default=None, ge=1, le=2**31 - 1, description="duplicate: original case id")
+    duplicate_of: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="duplicate: original case id"
+    )
     rating: int | None = Field(default=None, ge=1, le=5, description="rate: 1–5")
 
 
@@ -108,7 +120,9 @@ class CaseOut(BaseModel):
     co_units: list[Ref]
     assignee: PersonRef | None
     reporter_name: str
-    reporter_phone: str = Field(description="masked; POST /cases/{id}/contact reveals it for roles that need it")
+    reporter_phone: str = Field(
+        description="masked; POST /cases/{id}/contact reveals it for roles that need it"
+    )
     created_at: datetime
     dispatched_at: datetime | None
     accept_due_at: datetime | None

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case as sql_case, func, or_, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from gongzhi.audit import service as audit
@@ -284,7 +285,14 @@ def _dispatch(
     case.next_check_at = case.accept_due_at
     case.updated_at = now
     _log(
-        session, case, actor, "dispatch", before, "dispatched", now, note=note,
+        session,
+        case,
+        actor,
+        "dispatch",
+        before,
+        "dispatched",
+        now,
+        note=note,
         extra={"unit": unit.code if unit else None, "assignee_id": assignee.id if assignee else None},
     )
     recipients = [assignee] if assignee else []
@@ -299,7 +307,7 @@ def _dispatch(
 # ---------------------------------------------------------------- scope
 
 
-def scoped_cases(session: Session, user: User) -> Select[tuple[Case]]:
+def scoped_cases(session: Session, user: User) -> Select[Case]:
     """The one query every read of cases goes through: only what this user may see."""
     mine = or_(Case.reporter_id == user.id, Case.assignee_id == user.id)
     stmt = select(Case)
@@ -356,7 +364,11 @@ def list_cases(
         due = due_expr()
         # Open cases by nearest deadline (so overdue first); the rest newest first.
         stmt = stmt.order_by(
-            Case.status.not_in(OPEN_STATUSES), due.is_(None), due.asc(), Case.created_at.desc(), Case.id.desc()
+            Case.status.not_in(OPEN_STATUSES),
+            due.is_(None),
+            due.asc(),
+            Case.created_at.desc(),
+            Case.id.desc(),
         )
     else:
         stmt = stmt.order_by(Case.created_at.desc(), Case.id.desc())
@@ -420,9 +432,7 @@ def _roles_allow(session: Session, user: User, case: Case, action: str) -> bool:
         return action != "return" or user.role != "grid_worker" or case.unit_id is None
     if handler and user.role == "grid_worker" and action in ("reject", "duplicate"):
         return True
-    if action == "comment" and (reporter or _is_co_handler(session, user, case)):
-        return True
-    return False
+    return action == "comment" and (reporter or _is_co_handler(session, user, case))
 
 
 def allowed_actions(session: Session, user: User, case: Case, now: datetime) -> list[str]:
@@ -520,8 +530,9 @@ def transition(
         case.next_check_at = None
         extra["duplicate_of"] = original.id
         if case.reporter_id is not None:
-            notify.subscribe(session, user_id=case.reporter_id, subject_type="case",
-                             subject_id=str(original.id), now=now)
+            notify.subscribe(
+                session, user_id=case.reporter_id, subject_type="case", subject_id=str(original.id), now=now
+            )
     elif action == "reopen":
         if not _within_reopen_window(case, now):
             raise Conflict("case_reopen_window_passed", days=REOPEN_WINDOW_DAYS)
@@ -541,8 +552,9 @@ def transition(
     return case
 
 
-def _after_transition(session: Session, case: Case, category: Category, action: str, note: str,
-                      now: datetime) -> None:
+def _after_transition(
+    session: Session, case: Case, category: Category, action: str, note: str, now: datetime
+) -> None:
     params = _notice_params(session, case, category)
     if action == "resolve":
         params |= {"note": note, "hours": get_settings().rating_wait_hours}
@@ -574,8 +586,10 @@ def _dispatch_targets(
         assignee = session.get(User, assignee_id)
         grid = session.get(Area, case.grid_id) if case.grid_id else None
         path = area_path(session, assignee) if assignee else None
-        in_area = grid is not None and path is not None and (
-            grid.path.startswith(path) or (assignee is not None and assignee.unit_id is not None)
+        in_area = (
+            grid is not None
+            and path is not None
+            and (grid.path.startswith(path) or (assignee is not None and assignee.unit_id is not None))
         )
         if assignee is None or not assignee.is_active or assignee.role == "resident" or not in_area:
             raise Invalid("case_assignee_invalid")
@@ -597,22 +611,28 @@ def _duplicate_target(session: Session, user: User, case: Case, original_id: int
     return original
 
 
-def add_co_unit(session: Session, *, user: User, case_id: int, unit_code: str, now: datetime,
-                note: str = "") -> CaseUnit:
+def add_co_unit(
+    session: Session, *, user: User, case_id: int, unit_code: str, now: datetime, note: str = ""
+) -> CaseUnit:
     """协办: the lead unit (or a supervisor) brings in another unit."""
     case = get_case(session, user, case_id, for_update=True)
     lead_staff = user.role == "dept_staff" and user.unit_id is not None and user.unit_id == case.unit_id
     if not (lead_staff or _is_supervisor_of(session, user, case)):
         raise Forbidden("case_action_forbidden", action=translate("case_action.add_unit"))
     if case.status in TERMINAL_STATUSES:
-        raise Conflict("case_transition_illegal", status=_status_label(case.status),
-                       action=translate("case_action.add_unit"))
+        raise Conflict(
+            "case_transition_illegal",
+            status=_status_label(case.status),
+            action=translate("case_action.add_unit"),
+        )
     unit = session.scalar(select(Unit).where(Unit.code == unit_code, Unit.is_active.is_(True)))
     if unit is None:
         raise Invalid("unit_not_found", code=unit_code)
     if unit.id == case.unit_id:
         raise Conflict("case_unit_already_lead")
-    existing = session.scalar(select(CaseUnit).where(CaseUnit.case_id == case.id, CaseUnit.unit_id == unit.id))
+    existing = session.scalar(
+        select(CaseUnit).where(CaseUnit.case_id == case.id, CaseUnit.unit_id == unit.id)
+    )
     if existing is not None:
         return existing
     link = CaseUnit(case_id=case.id, unit_id=unit.id, added_at=now, added_by_id=user.id)
@@ -621,17 +641,27 @@ def add_co_unit(session: Session, *, user: User, case_id: int, unit_code: str, n
     _log(session, case, user, "add_unit", case.status, case.status, now, note=note, extra={"unit": unit.code})
     category = session.get_one(Category, case.category_id)
     params = _notice_params(session, case, category)
-    _notify_users(session, accounts.users_with_unit(session, unit_id=unit.id, role="dept_staff"),
-                  "case.dispatched", case, now, params)
+    _notify_users(
+        session,
+        accounts.users_with_unit(session, unit_id=unit.id, role="dept_staff"),
+        "case.dispatched",
+        case,
+        now,
+        params,
+    )
     session.flush()
     return link
 
 
 def co_units(session: Session, case: Case) -> list[Unit]:
-    return list(session.scalars(
-        select(Unit).join(CaseUnit, CaseUnit.unit_id == Unit.id).where(CaseUnit.case_id == case.id)
-        .order_by(CaseUnit.id)
-    ))
+    return list(
+        session.scalars(
+            select(Unit)
+            .join(CaseUnit, CaseUnit.unit_id == Unit.id)
+            .where(CaseUnit.case_id == case.id)
+            .order_by(CaseUnit.id)
+        )
+    )
 
 
 def reveal_contact(session: Session, *, user: User, case_id: int, now: datetime) -> tuple[str, str]:
@@ -639,16 +669,31 @@ def reveal_contact(session: Session, *, user: User, case_id: int, now: datetime)
     case = get_case(session, user, case_id)
     if user.role not in _CONTACT_ROLES or not pii.can_read_pii(user):
         raise Forbidden("case_contact_forbidden")
-    audit.log_pii_read(session, actor_id=user.id, actor_name=actor_name(user), subject_type="case",
-                       subject_id=case.id, fields=["reporter_name", "reporter_phone"], now=now)
+    audit.log_pii_read(
+        session,
+        actor_id=user.id,
+        actor_name=actor_name(user),
+        subject_type="case",
+        subject_id=case.id,
+        fields=["reporter_name", "reporter_phone"],
+        now=now,
+    )
     return case.reporter_name, case.reporter_phone
 
 
 # ---------------------------------------------------------------- escalation sweep
 
 
-def _escalate(session: Session, case: Case, category: Category, *, actor: User | None, reason: str,
-              now: datetime, note: str = "") -> None:
+def _escalate(
+    session: Session,
+    case: Case,
+    category: Category,
+    *,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    note: str = "",
+) -> None:
     grid = session.get_one(Area, case.grid_id) if case.grid_id else None
     chain = geo.ancestors(session, grid) if grid else []
     if chain and case.escalation_level >= len(chain) - 1 and actor is not None:
@@ -659,14 +704,25 @@ def _escalate(session: Session, case: Case, category: Category, *, actor: User |
     case.escalation_area_id = target.id if target else None
     case.escalated_at = now
     case.updated_at = now
-    _log(session, case, actor, "escalate", case.status, case.status, now, note=note,
-         extra={"reason": reason, "level": level, "area": target.code if target else None})
+    _log(
+        session,
+        case,
+        actor,
+        "escalate",
+        case.status,
+        case.status,
+        now,
+        note=note,
+        extra={"reason": reason, "level": level, "area": target.code if target else None},
+    )
     params = _notice_params(session, case, category) | {
         "reason": translate(f"escalation_reason.{reason}"),
         "area": target.name if target else "",
         "level": level,
     }
-    _notify_users(session, _supervisors(session, case, start_level=level), "case.escalated", case, now, params)
+    _notify_users(
+        session, _supervisors(session, case, start_level=level), "case.escalated", case, now, params
+    )
     hook = get_settings().supervisor_webhook_url
     if hook:
         _webhook(session, hook, "case.escalated", case, now, params)
@@ -679,8 +735,11 @@ def sweep(session: Session, now: datetime, *, batch: int = 200) -> SweepReport:
     """
     stmt = (
         select(Case)
-        .where(Case.next_check_at.is_not(None), Case.next_check_at <= now,
-               Case.status.in_((*OPEN_STATUSES, "resolved")))
+        .where(
+            Case.next_check_at.is_not(None),
+            Case.next_check_at <= now,
+            Case.status.in_((*OPEN_STATUSES, "resolved")),
+        )
         .order_by(Case.next_check_at, Case.id)
         .limit(batch)
     )
@@ -722,20 +781,46 @@ def timeline_of(session: Session, case: Case) -> list[TimelineItem]:
         if not e.kind.startswith("case."):
             continue
         d = e.data
-        items.append(TimelineItem(seq=e.seq, at=e.at, actor_name=e.actor_name, action=str(d.get("action", "")),
-                                  from_status=d.get("from"), to_status=d.get("to"), note=str(d.get("note", "")),
-                                  data=d))
+        items.append(
+            TimelineItem(
+                seq=e.seq,
+                at=e.at,
+                actor_name=e.actor_name,
+                action=str(d.get("action", "")),
+                from_status=d.get("from"),
+                to_status=d.get("to"),
+                note=str(d.get("note", "")),
+                data=d,
+            )
+        )
     return items
 
 
-def _log(session: Session, case: Case, actor: User | None, action: str, before: str | None, after: str | None,
-         now: datetime, *, note: str, extra: dict[str, Any] | None = None) -> None:
+def _log(
+    session: Session,
+    case: Case,
+    actor: User | None,
+    action: str,
+    before: str | None,
+    after: str | None,
+    now: datetime,
+    *,
+    note: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
     data: dict[str, Any] = {"action": action, "from": before, "to": after, "note": note}
     if extra:
         data |= extra
-    audit.append(session, kind="case.created" if action == "create" else "case.transition",
-                 subject_type="case", subject_id=case.id, actor_id=actor.id if actor else None,
-                 actor_name=actor_name(actor), data=data, now=now)
+    audit.append(
+        session,
+        kind="case.created" if action == "create" else "case.transition",
+        subject_type="case",
+        subject_id=case.id,
+        actor_id=actor.id if actor else None,
+        actor_name=actor_name(actor),
+        data=data,
+        now=now,
+    )
 
 
 def _status_label(status: str, lang: str = "zh") -> str:
@@ -772,15 +857,16 @@ def _supervisors(session: Session, case: Case, *, start_level: int) -> list[User
     if case.grid_id is None:
         return []
     chain = geo.ancestors(session, session.get_one(Area, case.grid_id))
-    for area in chain[min(start_level, len(chain) - 1):]:
+    for area in chain[min(start_level, len(chain) - 1) :]:
         people = accounts.users_with_role_in_area(session, role=SUPERVISOR_ROLES, area_id=area.id)
         if people:
             return people
     return []
 
 
-def _notify_users(session: Session, users: list[User], topic: str, case: Case, now: datetime,
-                  params: dict[str, Any]) -> None:
+def _notify_users(
+    session: Session, users: list[User], topic: str, case: Case, now: datetime, params: dict[str, Any]
+) -> None:
     key = topic.replace(".", "_")
     seen: set[int] = set()
     for user in users:
@@ -790,14 +876,40 @@ def _notify_users(session: Session, users: list[User], topic: str, case: Case, n
         subject = translate(f"notice.{key}.subject", user.language, **params)
         body = translate(f"notice.{key}.body", user.language, **params)
         ref = f"case:{case.id}"
-        notify.enqueue(session, channel="console", recipient=f"user:{user.id}", subject=subject, body=body,
-                       topic=topic, ref=ref, now=now)
+        notify.enqueue(
+            session,
+            channel="console",
+            recipient=f"user:{user.id}",
+            subject=subject,
+            body=body,
+            topic=topic,
+            ref=ref,
+            now=now,
+        )
         if user.email:
-            notify.enqueue(session, channel="email", recipient=user.email, subject=subject, body=body,
-                           topic=topic, ref=ref, now=now)
+            notify.enqueue(
+                session,
+                channel="email",
+                recipient=user.email,
+                subject=subject,
+                body=body,
+                topic=topic,
+                ref=ref,
+                now=now,
+            )
 
 
-def _webhook(session: Session, url: str, topic: str, case: Case, now: datetime, params: dict[str, Any]) -> None:
+def _webhook(
+    session: Session, url: str, topic: str, case: Case, now: datetime, params: dict[str, Any]
+) -> None:
     key = topic.replace(".", "_")
-    notify.enqueue(session, channel="webhook", recipient=url, subject=translate(f"notice.{key}.subject", **params),
-                   body=translate(f"notice.{key}.body", **params), topic=topic, ref=f"case:{case.id}", now=now)
+    notify.enqueue(
+        session,
+        channel="webhook",
+        recipient=url,
+        subject=translate(f"notice.{key}.subject", **params),
+        body=translate(f"notice.{key}.body", **params),
+        topic=topic,
+        ref=f"case:{case.id}",
+        now=now,
+    )

@@ -27,7 +27,10 @@ def case_out(session: Session, case: Case, viewer: User, now: datetime, lang: st
     esc_area = session.get(Area, case.escalation_area_id) if case.escalation_area_id else None
     _, _, overdue = service.due_info(case, now)
     own = case.reporter_id is not None and case.reporter_id == viewer.id
-    name_of = (lambda a: a.name_en or a.name) if lang == "en" else (lambda a: a.name)
+
+    def name_of(thing: Area | Unit) -> str:
+        return (thing.name_en or thing.name) if lang == "en" else thing.name
+
     return CaseOut(
         id=case.id,
         number=service.case_number(case),
@@ -45,7 +48,9 @@ def case_out(session: Session, case: Case, viewer: User, now: datetime, lang: st
         grid=Ref(code=grid.code, name=name_of(grid)) if grid else None,
         unit=Ref(code=unit.code, name=name_of(unit)) if unit else None,
         co_units=[Ref(code=u.code, name=name_of(u)) for u in service.co_units(session, case)],
-        assignee=PersonRef(id=assignee.id, name=assignee.display_name or assignee.username) if assignee else None,
+        assignee=PersonRef(id=assignee.id, name=assignee.display_name or assignee.username)
+        if assignee
+        else None,
         reporter_name=case.reporter_name if own else _mask_name(case.reporter_name),
         reporter_phone=case.reporter_phone if own else mask_phone(case.reporter_phone),
         created_at=case.created_at,
@@ -71,9 +76,14 @@ def case_detail(session: Session, case: Case, viewer: User, now: datetime, lang:
     base = case_out(session, case, viewer, now, lang)
     items = [
         TimelineOut(
-            seq=i.seq, at=i.at, actor=i.actor_name, action=i.action,
+            seq=i.seq,
+            at=i.at,
+            actor=i.actor_name,
+            action=i.action,
             action_label=translate(f"case_action.{i.action}", lang),
-            from_status=i.from_status, to_status=i.to_status, note=i.note,
+            from_status=i.from_status,
+            to_status=i.to_status,
+            note=i.note,
         )
         for i in service.timeline_of(session, case)
     ]

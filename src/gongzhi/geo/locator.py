@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -43,6 +43,7 @@ class GridLocator:
             ids.append(area_id)
             geoms.append(geom)
         self._ids = np.asarray(ids, dtype=np.int64)
+        self._id_list = ids  # plain ints: cheaper than numpy scalars on the one-hit path
         self._geoms = np.asarray(geoms, dtype=object)
         self._tree = shapely.STRtree(self._geoms)
 
@@ -57,9 +58,11 @@ class GridLocator:
     def locate(self, lat: float, lng: float) -> int | None:
         """The id of the grid containing the WGS84 point (boundary included), or None."""
         # A scalar geometry makes query() return a 1-D array of tree indices.
-        hits = self._tree.query(shapely.points(lng, lat), predicate="intersects")
-        if hits.size == 0:
+        hits = self._tree.query(Point(lng, lat), predicate="intersects")
+        if len(hits) == 0:
             return None
+        if len(hits) == 1:
+            return self._id_list[int(hits[0])]
         return int(self._ids[hits].min())
 
     def locate_many(self, points: Sequence[tuple[float, float]]) -> list[int | None]:
@@ -95,21 +98,25 @@ class GridStamp:
     lng_sum: int
 
 
+# Built once: constructing the statement costs about as much as running it on a small table.
+_STAMP_QUERY = select(
+    func.count(Area.id),
+    func.max(Area.updated_at),
+    func.coalesce(func.sum(Area.id), 0),
+    func.coalesce(func.sum(func.round(Area.centroid_lat * 10_000_000)), 0),
+    func.coalesce(func.sum(func.round(Area.centroid_lng * 10_000_000)), 0),
+).where(Area.level == GRID)
+_GRIDS_QUERY = select(Area.id, Area.geometry).where(Area.level == GRID)
+
+
 def grid_stamp(session: Session) -> GridStamp:
-    row = session.execute(
-        select(
-            func.count(Area.id),
-            func.max(Area.updated_at),
-            func.coalesce(func.sum(Area.id), 0),
-            func.coalesce(func.sum(func.round(Area.centroid_lat * 10_000_000)), 0),
-            func.coalesce(func.sum(func.round(Area.centroid_lng * 10_000_000)), 0),
-        ).where(Area.level == GRID)
-    ).one()
-    return GridStamp(int(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]))
+    """One aggregate over the grid rows (no geometry read); compared before every lookup."""
+    count, latest, id_sum, lat_sum, lng_sum = session.execute(_STAMP_QUERY).one()
+    return GridStamp(int(count), latest, int(id_sum), int(lat_sum), int(lng_sum))
 
 
 def _load(session: Session) -> GridLocator:
-    rows = session.execute(select(Area.id, Area.geometry).where(Area.level == GRID)).all()
+    rows = session.execute(_GRIDS_QUERY).all()
     # A JSON column may hold JSON null rather than SQL NULL, so filter here, not in SQL.
     return GridLocator((area_id, geometry) for area_id, geometry in rows if geometry)
 
@@ -121,7 +128,7 @@ _MAX_DATABASES = 8
 
 def _database_key(session: Session) -> str:
     # Keyed by database as well: one process may talk to several (tests use two).
-    return session.get_bind().engine.url.render_as_string(hide_password=True)
+    return session.get_bind(Area).engine.url.render_as_string(hide_password=True)
 
 
 def locator_for(session: Session) -> GridLocator:

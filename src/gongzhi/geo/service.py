@@ -510,3 +510,16 @@ def locate_grid(session: Session, lat: float, lng: float) -> Area | None:
     _check_point(lat, lng)
     area_id = locator_for(session).locate(lat, lng)
     return session.get(Area, area_id) if area_id is not None else None
+
+
+def locate_grids(session: Session, points: Sequence[tuple[float, float]]) -> list[Area | None]:
+    """locate_grid for many (lat, lng) points: one freshness check, one tree query, one load."""
+    for lat, lng in points:
+        _check_point(lat, lng)
+    ids = locator_for(session).locate_many(points)
+    wanted = sorted({i for i in ids if i is not None})
+    by_id: dict[int, Area] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        by_id.update((a.id, a) for a in session.scalars(select(Area).where(Area.id.in_(chunk))))
+    return [by_id[i] if i is not None else None for i in ids]

@@ -1,4 +1,4 @@
-"""Messages are written in the same transaction as the change that caused them, then delivered at least once."""
+"""Messages are written in the same transaction as the change that caused them; delivered at least once."""
 
 from __future__ import annotations
 

@@ -72,34 +72,43 @@ def build_figure(grids: list[GridShape], points: list[CasePoint], *, count_label
     top = max((g.count for g in grids), default=0)
     fig = go.Figure()
     lats: list[float] = []
+    lngs: list[float] = []
+    labels: list[tuple[float, float, str]] = []
+    label_colours: list[str] = []
     for g in grids:
         if not g.geometry:
             continue
         xs, ys = _outline(g.geometry)
         if not xs:
             continue
-        lats.extend(y for y in ys if y is not None)
+        ring_x = [x for x in xs if x is not None]
+        ring_y = [y for y in ys if y is not None]
+        lats.extend(ring_y)
+        lngs.extend(ring_x)
+        label_x = g.centroid[0] if g.centroid else (min(ring_x) + max(ring_x)) / 2
+        labels.append((label_x, max(ring_y), f"{g.name} <b>{g.count}</b>"))
+        # Dark fills (the busiest grids) get white names.
+        label_colours.append("#ffffff" if top and g.count / top > 0.6 else "#263238")
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill_colour(g.count, top),
             line={"color": "#455a64", "width": 1}, hoveron="fills", hoverinfo="text",
             text=f"{g.name}: {g.count}", name=g.name, showlegend=False,
         ))
-    labelled = [g for g in grids if g.centroid is not None and g.geometry]
-    if labelled:
+    if labels:
+        # Names just inside each grid's top edge, so they do not sit under the case dots.
         fig.add_trace(go.Scatter(
-            x=[g.centroid[0] for g in labelled if g.centroid],
-            y=[g.centroid[1] for g in labelled if g.centroid],
-            mode="text", text=[f"{g.name}<br><b>{g.count}</b>" for g in labelled],
-            textfont={"size": 11, "color": "#263238"}, hoverinfo="skip", showlegend=False,
+            x=[x for x, _, _ in labels], y=[y for _, y, _ in labels], mode="text",
+            text=[text for _, _, text in labels], textposition="bottom center",
+            textfont={"size": 11, "color": label_colours}, hoverinfo="skip", showlegend=False,
         ))
         # An invisible trace that only carries the colour bar of the fill scale.
         fig.add_trace(go.Scatter(
-            x=[labelled[0].centroid[0]] * 2 if labelled[0].centroid else [],
-            y=[labelled[0].centroid[1]] * 2 if labelled[0].centroid else [],
+            x=[labels[0][0]] * 2, y=[labels[0][1]] * 2,
             mode="markers", hoverinfo="skip", showlegend=False,
             marker={"size": 0.1, "opacity": 0, "color": [0, max(top, 1)], "colorscale": COLOURSCALE,
                     "cmin": 0, "cmax": max(top, 1), "showscale": True,
-                    "colorbar": {"title": {"text": count_label}, "thickness": 12, "len": 0.6, "x": 1.0}},
+                    "colorbar": {"title": {"text": count_label}, "thickness": 12, "len": 0.6, "x": 1.0,
+                                 "dtick": max(1, math.ceil(top / 5))}},
         ))
     for prio, colour in PRIORITY_COLOURS.items():
         mine = [p for p in points if p.priority == prio]
@@ -111,7 +120,16 @@ def build_figure(grids: list[GridShape], points: list[CasePoint], *, count_label
             marker={"size": 11, "color": colour, "line": {"color": "#ffffff", "width": 1.5}},
             text=[p.label for p in mine], customdata=[[p.url] for p in mine], hoverinfo="text",
         ))
+    lngs.extend(p.lng for p in points)
+    lats.extend(p.lat for p in points)
     mid_lat = (min(lats) + max(lats)) / 2 if lats else 30.0
+    # A margin around everything, so edge grids do not touch the frame.
+    x_range = y_range = None
+    if lats and lngs:
+        pad_x = (max(lngs) - min(lngs)) * 0.06 or 0.001
+        pad_y = (max(lats) - min(lats)) * 0.06 or 0.001
+        x_range = [min(lngs) - pad_x, max(lngs) + pad_x]
+        y_range = [min(lats) - pad_y, max(lats) + pad_y]
     fig.update_layout(
         template="none",
         margin={"l": 8, "r": 8, "t": 8, "b": 8},
@@ -121,9 +139,10 @@ def build_figure(grids: list[GridShape], points: list[CasePoint], *, count_label
         hovermode="closest",
         legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top"},
         font={"family": "system-ui, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"},
-        xaxis={"visible": False},
+        xaxis={"visible": False, "range": x_range},
         # One degree of latitude is longer on the ground than one of longitude by 1/cos(lat).
-        yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1 / math.cos(math.radians(mid_lat))},
+        yaxis={"visible": False, "range": y_range, "scaleanchor": "x",
+               "scaleratio": 1 / math.cos(math.radians(mid_lat))},
     )
     return fig
 

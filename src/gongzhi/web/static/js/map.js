@@ -5,7 +5,7 @@
   var src = document.getElementById("map-figure");
   if (!el || !src || !window.Plotly) { return; }
   var fig = JSON.parse(src.textContent);
-  el.hidden = false;
+  document.getElementById("map-card").hidden = false;
   window.Plotly.newPlot(el, fig.data, fig.layout, {
     responsive: true, displaylogo: false, scrollZoom: true,
     modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"]
