@@ -16,25 +16,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.schemas import OpenApiSchema
+from tests import factories
+from tests.conftest import _postgres_database
 
 from gongzhi.app import create_app
-from gongzhi.auth import service as accounts
-from gongzhi.auth.models import User
+from gongzhi.auth.models import ROLES, User
 from gongzhi.cases import service as cases
 from gongzhi.cases.schemas import CaseIn
-from gongzhi.cases.seed import seed_reference_data
+from gongzhi.cases.seed import CATEGORY_DEFAULTS, seed_reference_data
 from gongzhi.clock import FrozenClock
 from gongzhi.config import Settings
 from gongzhi.db import Database, make_engine, upgrade_schema
-from tests import factories
-from tests.conftest import _postgres_database
 
 T0 = factories.T0
 SEED = 20261123
@@ -113,6 +114,85 @@ def _load_schema() -> OpenApiSchema:
 
 
 schema = _load_schema()
+
+# Steering. Purely random strings almost never name a real category, area, unit or case, so
+# on their own they only exercise validation. Each hook below keeps the generated value half
+# of the time and otherwise swaps in real references, so intake, routing, dispatch and the
+# state machine run on fuzzed input too.
+CATEGORY_CODES = [c[0] for c in CATEGORY_DEFAULTS]
+AREA_CODES = [a[0] for a in factories.AREA_TREE]
+UNIT_CODES = ["U-MUNI", "U-SAN"]
+x0, y0, x1, y1 = factories.STREET_BOX
+# Around the street with a margin, so points fall inside grids, in the gaps and outside.
+_lat = st.floats(y0 - 0.002, y1 + 0.002)
+_lng = st.floats(x0 - 0.002, x1 + 0.002)
+_known_id = st.integers(1, 10)
+_location = st.one_of(
+    st.fixed_dictionaries({"lat": _lat, "lng": _lng, "grid_code": st.none()}),
+    st.fixed_dictionaries({"grid_code": st.sampled_from(AREA_CODES), "lat": st.none(), "lng": st.none()}),
+)
+_BODY_STEERS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    # Random `attributes` never name a category's questions: drop them when steering.
+    "POST /api/v1/cases": st.builds(
+        lambda category, place: {"category": category, "attributes": {}, **place},
+        st.sampled_from(CATEGORY_CODES), _location,
+    ),
+    "POST /api/v1/users": st.fixed_dictionaries({
+        "username": st.from_regex(r"\Afz[a-z0-9]{3,10}\Z"),
+        "role": st.sampled_from(ROLES),
+        "password": st.just("password123"),
+        "area_code": st.sampled_from(AREA_CODES),
+    }, optional={"unit_code": st.sampled_from(UNIT_CODES)}),
+    "POST /api/v1/cases/{case_id}/transitions": st.fixed_dictionaries({}, optional={
+        "unit_code": st.sampled_from(UNIT_CODES),
+        "assignee_id": _known_id,
+        "duplicate_of": _known_id,
+        "rating": st.integers(1, 5),
+    }),
+    "POST /api/v1/cases/{case_id}/units": st.fixed_dictionaries({"unit_code": st.sampled_from(UNIT_CODES)}),
+}
+_PATH_STEERS: dict[str, st.SearchStrategy[Any]] = {
+    "case_id": _known_id,
+    "user_id": _known_id,
+    "code": st.sampled_from(AREA_CODES),
+}
+_QUERY_STEERS: dict[str, st.SearchStrategy[Any]] = {
+    "parent": st.sampled_from(AREA_CODES),
+    "under": st.sampled_from(AREA_CODES),
+    "lat": _lat,
+    "lng": _lng,
+}
+
+
+def _half_steered(value: dict[str, Any], steer: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.just(value), steer.map(lambda changes: {**value, **changes}))
+
+
+def _swap_known(value: Any, steers: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    if not isinstance(value, dict):
+        return st.just(value)
+    keys = [k for k in value if k in steers]
+    if not keys:
+        return st.just(value)
+    return _half_steered(value, st.fixed_dictionaries({k: steers[k] for k in keys}))
+
+
+@schema.hook("flatmap_body")
+def _steer_body(context: schemathesis.HookContext, body: Any) -> st.SearchStrategy[Any]:
+    steer = _BODY_STEERS.get(context.operation.label if context.operation else "")
+    if steer is None or not isinstance(body, dict):
+        return st.just(body)
+    return _half_steered(body, steer)
+
+
+@schema.hook("flatmap_path_parameters")
+def _steer_path(context: schemathesis.HookContext, path_parameters: Any) -> st.SearchStrategy[Any]:
+    return _swap_known(path_parameters, _PATH_STEERS)
+
+
+@schema.hook("flatmap_query")
+def _steer_query(context: schemathesis.HookContext, query: Any) -> st.SearchStrategy[Any]:
+    return _swap_known(query, _QUERY_STEERS)
 
 
 @schema.parametrize()

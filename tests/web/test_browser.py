@@ -262,6 +262,9 @@ def test_countdown_ticks_with_the_server_clock(browser: object, live: Live) -> N
 def test_map_draws_offline_with_the_bundled_plotly(browser: object, live: Live) -> None:
     ctx, guard = _context(browser, live, viewport={"width": 1280, "height": 900})
     page = ctx.new_page()  # type: ignore[attr-defined]
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
     _login(page, live, "official_s1")
     page.goto(f"{live.url}/map")
     page.wait_for_selector("#map .main-svg")
@@ -269,6 +272,8 @@ def test_map_draws_offline_with_the_bundled_plotly(browser: object, live: Live) 
     assert page.locator("#map .scatterlayer .trace").count() >= 4
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map-1280.png"), full_page=True)
+    # Runs under the pages' Content-Security-Policy without a complaint.
+    assert problems == []
     assert guard.blocked == []
     ctx.close()  # type: ignore[attr-defined]
 
@@ -287,5 +292,26 @@ def test_english_pages_fit_a_phone(browser: object, live: Live) -> None:
     page.wait_for_selector("#map .main-svg")
     page.screenshot(path=str(ARTIFACTS / "map-390x844-en.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert guard.blocked == []
+    ctx.close()  # type: ignore[attr-defined]
+
+
+def test_pages_work_without_javascript(browser: object, live: Live) -> None:
+    ctx, guard = _context(browser, live, viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = ctx.new_page()  # type: ignore[attr-defined]
+    _login(page, live, "resident1")
+    # Without JS every category's extra questions show, and the location button stays hidden.
+    assert page.is_visible("[data-attr-category='elevator']") and not page.is_visible("#locate")
+    page.select_option("#category", "garbage")
+    page.fill("#description", "楼道里堆放的纸箱很多")
+    page.select_option("#grid_code", "G2")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    assert "已提交" in page.inner_text(".flash") and "宝石二网格" in page.inner_text("main")
+    _logout(page)
+    _login(page, live, "official_s1")
+    page.goto(f"{live.url}/map")
+    assert not page.is_visible("#map")
+    assert "宝石二网格" in page.inner_text("table.data")
     assert guard.blocked == []
     ctx.close()  # type: ignore[attr-defined]

@@ -302,6 +302,9 @@ def test_report_problems_rerender_the_form(client: TestClient, street: Street, s
     r = client.post("/report", data={"csrf_token": csrf, "category": "elevator", "description": "电梯坏了",
                                      "grid_code": "G1"})
     assert r.status_code == 422 and "请回答：是否有人被困" in r.text
+    r = client.post("/report", data={"csrf_token": csrf, "category": "no_such", "description": "问题",
+                                     "grid_code": "G1"})
+    assert r.status_code == 422 and "未知的问题类别：no_such" in r.text
     assert session.scalars(select(Case)).first() is None
 
 
@@ -339,9 +342,17 @@ def test_map_is_for_supervisors_and_grid_workers(client: TestClient, street: Str
     assert r.status_code == 403 and "无权执行此操作" in r.text
 
 
-def test_static_files_are_served(client: TestClient) -> None:
-    assert client.get("/static/css/app.css").status_code == 200
-    assert client.get("/static/js/app.js").status_code == 200
+def test_static_files_are_served_and_versioned_urls_cache_long(client: TestClient, street: Street) -> None:
+    page = client.get("/login")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    css = re.search(r'href="(/static/css/app\.css\?v=\w+)"', page.text)
+    assert css is not None
+    r = client.get(css.group(1))
+    assert r.status_code == 200 and "max-age=31536000" in r.headers["cache-control"]
+    r = client.get("/static/js/app.js")
+    assert r.status_code == 200 and "max-age" not in r.headers.get("cache-control", "")
+    assert client.get("/static/../pages.py").status_code == 404
 
 
 # ---------------------------------------------------------------- languages

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.types import Scope
 
 from gongzhi.auth import service as accounts
 from gongzhi.auth.deps import SESSION_COOKIE, CurrentUser, OptionalUser
@@ -487,8 +488,18 @@ def page_error(request: Request, status: int, code: str, params: dict[str, Any])
     }, status_code=status)
 
 
+class VersionedStatic(StaticFiles):
+    """Our CSS and JS. Pages link them as /static/x?v=<content hash>, so those URLs may be cached for good."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200 and b"v=" in scope.get("query_string", b""):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
 def mount(app: FastAPI) -> None:
     """Mount static files and page routes on the app."""
     app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", VersionedStatic(directory=STATIC_DIR), name="static")
     app.state.page_error_handler = page_error
