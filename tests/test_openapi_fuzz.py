@@ -116,7 +116,7 @@ def _load_schema() -> OpenApiSchema:
 schema = _load_schema()
 
 # Steering. Purely random strings almost never name a real category, area, unit or case, so
-# on their own they only exercise validation. Each hook below keeps the generated value half
+# on their own they only exercise validation. Each hook below keeps the generated value a third
 # of the time and otherwise swaps in real references, so intake, routing, dispatch and the
 # state machine run on fuzzed input too.
 CATEGORY_CODES = [c[0] for c in CATEGORY_DEFAULTS]
@@ -126,8 +126,13 @@ x0, y0, x1, y1 = factories.STREET_BOX
 # Around the street with a margin, so points fall inside grids, in the gaps and outside.
 _lat = st.floats(y0 - 0.002, y1 + 0.002)
 _lng = st.floats(x0 - 0.002, x1 + 0.002)
+_in_grid = st.sampled_from(list(factories.GRID_BOXES.values())).flatmap(
+    lambda b: st.fixed_dictionaries({"lat": st.floats(b[1], b[3]), "lng": st.floats(b[0], b[2]),
+                                     "grid_code": st.none()})
+)
 _known_id = st.integers(1, 10)
 _location = st.one_of(
+    _in_grid,
     st.fixed_dictionaries({"lat": _lat, "lng": _lng, "grid_code": st.none()}),
     st.fixed_dictionaries({"grid_code": st.sampled_from(AREA_CODES), "lat": st.none(), "lng": st.none()}),
 )
@@ -164,8 +169,11 @@ _QUERY_STEERS: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
-def _half_steered(value: dict[str, Any], steer: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[Any]:
-    return st.one_of(st.just(value), steer.map(lambda changes: {**value, **changes}))
+def _steered(value: dict[str, Any], steer: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[Any]:
+    """The generated value one time in three, else with real references swapped in."""
+    changed = steer.map(lambda changes: {**value, **changes})
+    # Swapping first: Hypothesis leans towards the first choice.
+    return st.sampled_from((True, True, False)).flatmap(lambda swap: changed if swap else st.just(value))
 
 
 def _swap_known(value: Any, steers: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
@@ -174,7 +182,7 @@ def _swap_known(value: Any, steers: dict[str, st.SearchStrategy[Any]]) -> st.Sea
     keys = [k for k in value if k in steers]
     if not keys:
         return st.just(value)
-    return _half_steered(value, st.fixed_dictionaries({k: steers[k] for k in keys}))
+    return _steered(value, st.fixed_dictionaries({k: steers[k] for k in keys}))
 
 
 @schema.hook("flatmap_body")
@@ -182,7 +190,7 @@ def _steer_body(context: schemathesis.HookContext, body: Any) -> st.SearchStrate
     steer = _BODY_STEERS.get(context.operation.label if context.operation else "")
     if steer is None or not isinstance(body, dict):
         return st.just(body)
-    return _half_steered(body, steer)
+    return _steered(body, steer)
 
 
 @schema.hook("flatmap_path_parameters")

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongzhi.geo.models import Area
+from gongzhi.geo import versioning  # noqa: F401  (installs the flush hook that bumps the version)
+from gongzhi.geo.models import Area, GeoState
 
 GRID = "grid"
 
@@ -81,38 +80,13 @@ class GridLocator:
         return result
 
 
-@dataclass(frozen=True)
-class GridStamp:
-    """Changes whenever a grid is added, removed or edited.
-
-    count + latest updated_at catch ordinary edits; the id sum catches rows replaced by
-    others (a rolled-back insert reuses ids on SQLite); the centroid sums (rounded to
-    1e-7°, summed as integers so the order of summation cannot change them) catch a
-    boundary redrawn within the same clock tick.
-    """
-
-    count: int
-    latest: datetime | None
-    id_sum: int
-    lat_sum: int
-    lng_sum: int
-
-
-# Built once: constructing the statement costs about as much as running it on a small table.
-_STAMP_QUERY = select(
-    func.count(Area.id),
-    func.max(Area.updated_at),
-    func.coalesce(func.sum(Area.id), 0),
-    func.coalesce(func.sum(func.round(Area.centroid_lat * 10_000_000)), 0),
-    func.coalesce(func.sum(func.round(Area.centroid_lng * 10_000_000)), 0),
-).where(Area.level == GRID)
+_VERSION_QUERY = select(GeoState.grid_version).where(GeoState.id == 1)
 _GRIDS_QUERY = select(Area.id, Area.geometry).where(Area.level == GRID)
 
 
-def grid_stamp(session: Session) -> GridStamp:
-    """One aggregate over the grid rows (no geometry read); compared before every lookup."""
-    count, latest, id_sum, lat_sum, lng_sum = session.execute(_STAMP_QUERY).one()
-    return GridStamp(int(count), latest, int(id_sum), int(lat_sum), int(lng_sum))
+def grid_version(session: Session) -> str:
+    """The token that changes with every area edit (geo/versioning.py): one primary-key read."""
+    return session.scalar(_VERSION_QUERY) or ""
 
 
 def _load(session: Session) -> GridLocator:
@@ -122,7 +96,7 @@ def _load(session: Session) -> GridLocator:
 
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[GridStamp, GridLocator]] = {}
+_cache: dict[str, tuple[str, GridLocator]] = {}
 _MAX_DATABASES = 8
 
 
@@ -134,7 +108,7 @@ def _database_key(session: Session) -> str:
 def locator_for(session: Session) -> GridLocator:
     """The cached locator for the grids this session sees, rebuilt if they changed."""
     key = _database_key(session)
-    stamp = grid_stamp(session)
+    stamp = grid_version(session)
     cached = _cache.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]

@@ -32,3 +32,14 @@ class Area(Base):
     households: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class GeoState(Base):
+    """One row (id=1). `grid_version` is a fresh random token whenever any area row changes
+    (see versioning.py), so the cached point→grid index is checked with one primary-key read.
+    A token is never reused, so a rolled-back change cannot make a stale index look current."""
+
+    __tablename__ = "geo_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_version: Mapped[str] = mapped_column(String(32))

@@ -224,11 +224,11 @@ def _feature(code: str, name: str, name_en: str, level: str, parent: str | None,
 # ---------------------------------------------------------------- people
 
 
-class _People:
+class People:
     """Seeded fake names, phones and ID numbers, never repeating a name or a phone."""
 
-    def __init__(self, seed: int) -> None:
-        self.rng = random.Random(f"{seed}:people")
+    def __init__(self, seed: int, stream: str = "people") -> None:
+        self.rng = random.Random(f"{seed}:{stream}")
         self._names: set[str] = set()
         self._phones: set[str] = set()
 
@@ -289,7 +289,7 @@ def build_district(session: Session, now: datetime, seed: int) -> District:
         accounts.create_unit(session, code=spec.code, name=spec.name, name_en=spec.name_en, kind=spec.kind,
                              area_code=spec.area, now=now,
                              webhook_url=_HOOK.format(code=spec.code.lower()) if spec.webhook else "")
-    people = _People(seed)
+    people = People(seed)
 
     def add(username: str, role: str, area: str, *, unit: str | None = None, resident: bool = False) -> None:
         accounts.create_user(
