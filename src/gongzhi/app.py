@@ -95,16 +95,26 @@ def _validation_detail(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
-        handler = getattr(request.app.state, "page_error_handler", None)
-        if handler is not None and not request.url.path.startswith("/api"):
+        handler = page_handler(request)
+        if handler is not None:
             page: Response = handler(request, exc.status_code, exc.code, exc.params)
             return page
         return _error(request, exc.status_code, exc.code, **exc.params)
 
+    def page_handler(request: Request) -> Any:
+        """The web module's HTML error page, for browser paths (not /api, not the OpenAPI)."""
+        if request.url.path.startswith(("/api", "/openapi", "/docs", "/metrics", "/healthz")):
+            return None
+        return getattr(request.app.state, "page_error_handler", None)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        resp = _error(request, 422, "validation_error", detail=_validation_detail(exc))
-        return resp
+        detail = _validation_detail(exc)
+        handler = page_handler(request)
+        if handler is not None:
+            page: Response = handler(request, 422, "validation_error", {"detail": detail})
+            return page
+        return _error(request, 422, "validation_error", detail=detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -117,8 +127,8 @@ def install_error_handlers(app: FastAPI) -> None:
             413: "payload_too_large",
             429: "too_many_requests",
         }.get(exc.status_code, "validation_error")
-        handler = getattr(request.app.state, "page_error_handler", None)
-        if handler is not None and not request.url.path.startswith("/api") and exc.status_code in (403, 404):
+        handler = page_handler(request)
+        if handler is not None and exc.status_code in (401, 403, 404):
             page: Response = handler(request, exc.status_code, code, {})
             return page
         return _error(request, exc.status_code, code, detail=str(exc.detail))
@@ -126,6 +136,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"path": request.url.path})
+        handler = page_handler(request)
+        if handler is not None:
+            page: Response = handler(request, 500, "internal_error", {})
+            return page
         return _error(request, 500, "internal_error")
 
 
