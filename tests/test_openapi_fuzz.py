@@ -213,7 +213,7 @@ def _steer_query(context: schemathesis.HookContext, query: Any) -> st.SearchStra
     phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink],
     suppress_health_check=list(HealthCheck),
 )
-def test_no_server_errors(case: schemathesis.Case, fuzz_world: FuzzWorld) -> None:
+def test_no_server_errors(case: schemathesis.Case[Any], fuzz_world: FuzzWorld) -> None:
     token = fuzz_world.admin_token
     if case.method.upper() == "POST" and case.path == "/api/v1/auth/logout":
         token = fuzz_world.fresh_admin_token()

@@ -209,6 +209,8 @@ def test_return_and_reroute(world: World) -> None:
     case = world.report("G2", "streetlight")
     world.act(world.muni_staff, case, "return", note="该路灯属于小区物业")
     assert (case.status, case.unit_id, case.return_count) == ("new", None, 1)
+    # The dispatcher now works against the accept clock; left alone, the sweep escalates it.
+    assert case.accept_due_at == case.next_check_at == world.now + timedelta(hours=1)
     assert [m.recipient for m in outbox(world, "case.returned")] == [f"user:{world.official_c1.id}"]
     world.clock.advance(timedelta(hours=1))
     world.act(world.official_c1, case, "dispatch", unit_code="U-PROP-C1", note="改派物业")

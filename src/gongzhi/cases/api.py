@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from fastapi import Path as FPath
 
 from gongzhi.auth.deps import CurrentUser
-from gongzhi.cases import service
+from gongzhi.cases import admin, service
+from gongzhi.cases.models import Category
 from gongzhi.cases.schemas import (
+    CalendarDayIn,
+    CalendarDayOut,
     CaseDetail,
     CaseId,
     CaseIn,
     CaseList,
+    CategoryIn,
     CategoryOut,
+    CategoryPatch,
     ContactOut,
     CoUnitIn,
     Order,
+    Priority,
+    SlaPolicyIn,
+    SlaPolicyOut,
     StatusName,
     TransitionIn,
 )
@@ -30,19 +40,7 @@ StatusFilter = Annotated[list[StatusName] | None, Query(description="filter by s
 
 @router.get("/categories", response_model=list[CategoryOut], summary="问题类别 Case categories")
 def categories(session: SessionDep, lang: LangDep, public: bool = False) -> list[CategoryOut]:
-    return [
-        CategoryOut(
-            code=c.code,
-            name=c.name_en if lang == "en" else c.name_zh,
-            name_zh=c.name_zh,
-            name_en=c.name_en,
-            unit_kind=c.unit_kind,
-            default_priority=c.default_priority,
-            public=c.public,
-            attributes=c.attributes,
-        )
-        for c in service.list_categories(session, public_only=public)
-    ]
+    return [_category_out(c, lang) for c in service.list_categories(session, public_only=public)]
 
 
 @router.post(
@@ -132,3 +130,90 @@ def add_unit(
 def contact(case_id: CaseId, user: CurrentUser, session: SessionDep, now: NowDep) -> ContactOut:
     name, phone = service.reveal_contact(session, user=user, case_id=case_id, now=now)
     return ContactOut(reporter_name=name, reporter_phone=phone)
+
+
+# ---------------------------------------------------------------- admin: reference data
+
+
+def _category_out(c: Category, lang: str) -> CategoryOut:
+    return CategoryOut(
+        code=c.code,
+        name=c.name_en if lang == "en" else c.name_zh,
+        name_zh=c.name_zh,
+        name_en=c.name_en,
+        unit_kind=c.unit_kind,
+        default_priority=c.default_priority,
+        public=c.public,
+        attributes=c.attributes,
+    )
+
+
+@router.post(
+    "/categories",
+    response_model=CategoryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="新增类别（管理员）",
+)
+def create_category(
+    body: CategoryIn, user: CurrentUser, session: SessionDep, now: NowDep, lang: LangDep
+) -> CategoryOut:
+    return _category_out(admin.create_category(session, user=user, data=body, now=now), lang)
+
+
+@router.patch(
+    "/categories/{code}",
+    response_model=CategoryOut,
+    summary="修改类别：名称、承办单位类型、时限、补充问题（管理员）",
+)
+def update_category(
+    code: Annotated[str, FPath(max_length=40)],
+    body: CategoryPatch,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    lang: LangDep,
+) -> CategoryOut:
+    return _category_out(admin.update_category(session, user=user, code=code, patch=body, now=now), lang)
+
+
+@router.get("/sla-policies", response_model=list[SlaPolicyOut], summary="各优先级默认时限 SLA clocks")
+def sla_policies(user: CurrentUser, session: SessionDep) -> list[SlaPolicyOut]:
+    return [SlaPolicyOut.model_validate(p, from_attributes=True) for p in admin.list_sla_policies(session)]
+
+
+@router.put("/sla-policies/{priority}", response_model=SlaPolicyOut, summary="设置优先级时限（管理员）")
+def set_sla_policy(
+    priority: Priority, body: SlaPolicyIn, user: CurrentUser, session: SessionDep, now: NowDep
+) -> SlaPolicyOut:
+    policy = admin.set_sla_policy(session, user=user, priority=priority, data=body, now=now)
+    return SlaPolicyOut.model_validate(policy, from_attributes=True)
+
+
+@router.get(
+    "/calendar/{year}",
+    response_model=list[CalendarDayOut],
+    summary="节假日与调休安排 Holidays and make-up days",
+)
+def calendar(
+    year: Annotated[int, FPath(ge=2000, le=2100)], user: CurrentUser, session: SessionDep
+) -> list[CalendarDayOut]:
+    return [
+        CalendarDayOut.model_validate(d, from_attributes=True) for d in admin.list_calendar(session, year)
+    ]
+
+
+@router.put("/calendar/days/{day}", response_model=CalendarDayOut, summary="设置节假日或调休上班日（管理员）")
+def set_calendar_day(
+    day: date, body: CalendarDayIn, user: CurrentUser, session: SessionDep, now: NowDep
+) -> CalendarDayOut:
+    row = admin.set_calendar_day(session, user=user, day=day, data=body, now=now)
+    return CalendarDayOut.model_validate(row, from_attributes=True)
+
+
+@router.delete(
+    "/calendar/days/{day}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="恢复为普通工作日/周末规则（管理员）",
+)
+def delete_calendar_day(day: date, user: CurrentUser, session: SessionDep, now: NowDep) -> None:
+    admin.delete_calendar_day(session, user=user, day=day, now=now)

@@ -123,5 +123,17 @@ register(
         "escalation_reason.resolve": ("超时未办结", "not resolved in time"),
         "escalation_reason.manual": ("领导督办", "supervisor escalation"),
         "system_actor": ("系统", "System"),
+        "category_code_taken": ("类别编码已存在：{category}", "Category code already exists: {category}"),
+        "category_attributes_invalid": (
+            "补充问题格式有误：每项需要唯一的 code，选择题需要选项",
+            "Invalid extra questions: each needs a unique code; list questions need values",
+        ),
+        "sla_override_incomplete": (
+            "时限需同时给出数值和单位",
+            "A clock override needs both amount and unit",
+        ),
+        "sla_unit_invalid": ("未知的时限单位：{unit}", "Unknown clock unit: {unit}"),
+        "sla_priority_unknown": ("未知的优先级：{priority}", "Unknown priority: {priority}"),
+        "calendar_day_not_found": ("{day} 没有特别安排", "No special arrangement on {day}"),
     }
 )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -171,3 +171,71 @@ class CategoryOut(BaseModel):
 class SweepOut(BaseModel):
     escalated: int
     auto_closed: int
+
+
+SlaUnit = Literal["minutes", "working_days"]
+Priority = Literal["P1", "P2", "P3", "P4"]
+ClockAmount = Annotated[int, Field(ge=1, le=100_000)]
+
+
+class CategoryPatch(BaseModel):
+    """Fields an admin may change; the code is fixed (Open311 clients store it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name_zh: str | None = Field(default=None, min_length=1, max_length=60)
+    name_en: str | None = Field(default=None, min_length=1, max_length=60)
+    description_zh: str | None = Field(default=None, max_length=2000)
+    unit_kind: str | None = Field(default=None, min_length=1, max_length=32)
+    default_priority: Priority | None = None
+    accept_amount: ClockAmount | None = None
+    accept_unit: SlaUnit | None = None
+    resolve_amount: ClockAmount | None = None
+    resolve_unit: SlaUnit | None = None
+    attributes: list[dict[str, Any]] | None = Field(default=None, max_length=30)
+    public: bool | None = None
+    is_active: bool | None = None
+    sort_order: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class CategoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1, max_length=60)
+    name_en: str = Field(min_length=1, max_length=60)
+    description_zh: str = Field(default="", max_length=2000)
+    unit_kind: str = Field(min_length=1, max_length=32)
+    default_priority: Priority = "P3"
+    accept_amount: ClockAmount | None = None
+    accept_unit: SlaUnit | None = None
+    resolve_amount: ClockAmount | None = None
+    resolve_unit: SlaUnit | None = None
+    attributes: list[dict[str, Any]] = Field(default_factory=list, max_length=30)
+    public: bool = True
+    is_active: bool = True
+    sort_order: int = Field(default=100, ge=0, le=10_000)
+
+
+class SlaPolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accept_amount: ClockAmount
+    accept_unit: SlaUnit
+    resolve_amount: ClockAmount
+    resolve_unit: SlaUnit
+
+
+class SlaPolicyOut(SlaPolicyIn):
+    priority: str
+
+
+class CalendarDayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    is_workday: bool = Field(description="false: a public holiday; true: a make-up working day (调休)")
+    name: str = Field(default="", max_length=60)
+
+
+class CalendarDayOut(CalendarDayIn):
+    day: date

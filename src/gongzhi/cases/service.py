@@ -257,7 +257,16 @@ def create_case(session: Session, *, actor: User | None, data: CaseIn, now: date
     worker = grid_worker_of(session, grid)
     if unit is not None or worker is not None:
         _dispatch(session, case, category, unit, worker, actor=None, now=now, note="")
+    else:
+        _await_dispatch(session, case, category, now)
     return case
+
+
+def _await_dispatch(session: Session, case: Case, category: Category, now: datetime) -> None:
+    """Nobody to route to yet: the dispatcher works against the accept clock, and the sweep escalates."""
+    accept_amount, accept_unit, _, _ = _clock_for(session, case, category)
+    case.accept_due_at = load_calendar(session, now).deadline(now, accept_amount, accept_unit)
+    case.next_check_at = case.accept_due_at
 
 
 def _dispatch(
@@ -504,8 +513,7 @@ def transition(
         case.return_count += 1
         case.unit_id = None
         case.accepted_at = None
-        case.accept_due_at = None
-        case.next_check_at = None
+        _await_dispatch(session, case, category, now)
     elif action == "resolve":
         case.resolved_at = now
         case.resolution_note = note

@@ -52,7 +52,8 @@ VILLAGE_WEIGHTS: Final[dict[str, float]] = {
 # Reports by hour of day (Shanghai): daytime-heavy; noise and suspicious events peak at night.
 DAY_HOURS: Final = (1, 0.6, 0.4, 0.3, 0.3, 0.6, 1.5, 3, 5, 7, 8, 7.5, 5, 4.5, 6.5, 7, 7, 6.5, 5, 4.5, 4, 3, 2,
                     1.3)
-NIGHT_HOURS: Final = (3, 2.5, 1.5, 1, 0.5, 0.5, 1, 1.5, 2, 2.5, 2.5, 2.5, 2, 2, 2, 2, 2, 2.5, 3, 4, 5, 6, 6, 5)
+NIGHT_HOURS: Final = (3, 2.5, 1.5, 1, 0.5, 0.5, 1, 1.5, 2, 2.5, 2.5, 2.5, 2, 2, 2, 2, 2, 2.5, 3, 4, 5, 6, 6,
+                      5)
 NIGHT_CATEGORIES: Final = ("noise", "suspicious")
 # Median minutes per priority; lognormal around them.
 ACCEPT_MEDIAN: Final = {"P1": 5, "P2": 20, "P3": 75, "P4": 180}
@@ -70,6 +71,9 @@ FATES: Final = (("normal", 0.81), ("returned", 0.06), ("rerouted", 0.02), ("reje
 # Share of cases in a category with a helper unit (texts.CO_UNITS) that bring one in: ~8% of all.
 CO_UNIT_RATE: Final = 0.14
 WORKER_COMMENT_RATE: Final = 0.12
+TRAPPED: Final = -1  # the elevator template with someone trapped inside (raises the case to P1)
+# How a template names its place: the first of these it starts with (else the spot).
+_PLACES: Final = ("{compound}{b}幢{u}单元", "{compound}{b}幢", "{spot}")
 # Fates every demo must show, each at least this share of the cases (and at least one).
 QUOTA_SHARE: Final = 0.02
 
@@ -106,8 +110,8 @@ class Plan:
     reporter_name: str = ""
     reporter_phone: str = ""
     handler: str = "staff"
-    spot: str = ""
-    template: int = 0
+    slots: dict[str, str | int] = field(default_factory=dict)  # place words: compound, building, spot …
+    template: int = 0  # index into texts.TEMPLATES[category], or TRAPPED
     title: str = ""
     description: str = ""
     address: str = ""
@@ -201,7 +205,8 @@ class _Planner:
                 return at.replace(microsecond=0)
 
     def _grid(self) -> GridInfo:
-        return self.rng.choices(self.district.grids, weights=[0.6 if g.village else 1.0 for g in self.district.grids])[0]
+        grids = self.district.grids
+        return self.rng.choices(grids, weights=[0.6 if g.village else 1.0 for g in grids])[0]
 
     def _category(self, grid: GridInfo) -> str:
         weights = {k: w for k, w in CATEGORY_WEIGHTS.items() if k in self.priorities}
@@ -241,8 +246,9 @@ class _Planner:
             ("in_progress", 40, "waterlogging",  # resolve clock missed: escalated
              [Step(15 * m, "staff", "accept"), Step(30 * m, "staff", "start", "已到达现场。")]),
             ("in_progress", 8, "noise", [Step(40 * m, "staff", "accept"), Step(60 * m, "staff", "start")]),
-            ("resolved", 30, "garbage", [Step(30 * m, "staff", "accept"), Step(60 * m, "staff", "start"),
-                                         Step(8 * 60 * m, "staff", "resolve", texts.RESOLVE_NOTES["garbage"][0])]),
+            ("resolved", 30, "garbage",
+             [Step(30 * m, "staff", "accept"), Step(60 * m, "staff", "start"),
+              Step(8 * 60 * m, "staff", "resolve", texts.RESOLVE_NOTES["garbage"][0])]),
             ("reopened", 96, "streetlight",
              [Step(20 * m, "staff", "accept"), Step(60 * m, "staff", "start"),
               Step(5 * 60 * m, "staff", "resolve", texts.RESOLVE_NOTES["streetlight"][0]),
@@ -251,7 +257,8 @@ class _Planner:
         holds = []
         for k, (state, hours, category, steps) in enumerate(specs):
             grid = grids[(k * 7 + rng.randrange(3)) % len(grids)]
-            at = (self.end - timedelta(hours=hours) - timedelta(minutes=rng.randrange(10))).replace(microsecond=0)
+            at = self.end - timedelta(hours=hours) - timedelta(minutes=rng.randrange(10))
+            at = at.replace(microsecond=0)
             holds.append(Plan(index=0, at=at, category=category, grid=grid, hold=state, steps=steps))
         return holds
 
@@ -270,7 +277,7 @@ class _Planner:
             # Not on re-routed cases: the new lead unit may be the very helper (a 409).
             lead_stays = fate in ("normal", "reopened")
             plan.co_unit = lead_stays and plan.category in texts.CO_UNITS and rng.random() < CO_UNIT_RATE
-            plan.worker_comment = fate != "rejected" and fate != "duplicate" and rng.random() < WORKER_COMMENT_RATE
+            plan.worker_comment = fate not in ("rejected", "duplicate") and rng.random() < WORKER_COMMENT_RATE
         # Each side path shows at least a few times, on cases old enough to have got there.
         quota = max(1, round(self.n * QUOTA_SHARE))
         cutoff = self.end - max(timedelta(days=3), (self.end - self.start) * 0.3)
@@ -327,27 +334,31 @@ class _Planner:
             plan.reporter_id = rng.choice(self.district.volunteer_ids[grid.community_id])
         else:
             plan.reporter_name, plan.reporter_phone = self.people.name(), self.people.phone()
-        plan.handler = "worker" if (not plan.hold and category in WORKER_HANDLED and rng.random() < 0.25) else "staff"
+        alone = not plan.hold and category in WORKER_HANDLED and rng.random() < 0.25
+        plan.handler = "worker" if alone else "staff"
 
-        # Where, and what it says.
-        slots = {
-            "compound": grid.compound, "b": rng.randint(1, 30), "u": rng.randint(1, 4),
-            "road": grid.roads[0], "road2": rng.choice(grid.roads[1:]), "num": rng.randint(1, 300),
-        }
+        # Where, and what it says. A duplicate is the same place and template in other words.
         if original is not None:
-            plan.spot = original.spot
+            slots, plan.template = dict(original.slots), original.template
         else:
+            slots = {
+                "compound": grid.compound, "b": rng.randint(1, 30), "u": rng.randint(1, 4),
+                "road": grid.roads[0], "road2": rng.choice(grid.roads[1:]), "num": rng.randint(1, 300),
+            }
             spots = texts.VILLAGE_SPOTS if grid.village else texts.URBAN_SPOTS
-            plan.spot = rng.choice(spots).format(**slots)
+            slots["spot"] = rng.choice(spots).format(**slots)
+            templates = texts.TEMPLATES[category]
+            plan.template = rng.randrange(len(templates))
+            if category == "elevator" and rng.random() < 0.12:
+                plan.template = TRAPPED
+        plan.slots = slots
+        suffix, template = (texts.ELEVATOR_TRAPPED if plan.template == TRAPPED
+                            else texts.TEMPLATES[category][plan.template])
         attributes: dict[str, str] = {}
-        templates = texts.TEMPLATES[category]
-        suffix, template = templates[rng.randrange(len(templates))]
         if category == "elevator":
-            trapped = original.attributes.get("trapped") == "yes" if original else rng.random() < 0.12
-            attributes["trapped"] = "yes" if trapped else "no"
-            if trapped:
-                suffix, template = texts.ELEVATOR_TRAPPED
-                plan.priority = "P1"
+            attributes["trapped"] = "yes" if plan.template == TRAPPED else "no"
+            if plan.template == TRAPPED:
+                plan.priority = "P1"  # what the category's raise_priority answer does
         elif category == "noise" and rng.random() < 0.7:
             hour = plan.at.astimezone(SHANGHAI).hour
             attributes["night"] = "yes" if hour >= 22 or hour < 6 else "no"
@@ -357,11 +368,12 @@ class _Planner:
         if category == "illegal_parking" and "{plate}" in template:
             attributes["plate"] = plate
         plan.attributes = attributes
-        text = template.format(spot=plan.spot, time=rng.choice(texts.TIME_PHRASES), n=rng.randint(2, 5),
-                               plate=plate, community=grid.community_name, **slots)
+        text = template.format(time=rng.choice(texts.TIME_PHRASES), n=rng.randint(2, 5), plate=plate,
+                               community=grid.community_name, **slots)
         plan.description = text + rng.choice(texts.CLOSING_PHRASES)
-        plan.title = (suffix if category == "advice" else f"{plan.spot}{suffix}")[:60]
-        plan.address = plan.spot if plan.spot.startswith(grid.community_name) else grid.community_name + plan.spot
+        place = next((p.format(**slots) for p in _PLACES if template.startswith(p)), str(slots["spot"]))
+        plan.title = (suffix if category == "advice" else place + suffix)[:60]
+        plan.address = place if place.startswith(grid.community_name) else grid.community_name + place
         if original is not None:
             lng, lat = original.lng + rng.uniform(-3e-4, 3e-4), original.lat + rng.uniform(-3e-4, 3e-4)
             if not shapely.contains_xy(self.inner[grid.id], lng, lat):
@@ -402,8 +414,10 @@ class _Planner:
         resolve = self._later(RESOLVE_MEDIAN[p], window=window)
         if rng.random() < 0.08:
             resolve["delay"] *= rng.uniform(3, 6)
-        steps.append(Step(**resolve, actor=actor, action="resolve",
-                          note=rng.choice(texts.RESOLVE_NOTES[plan.category])))
+        notes = texts.RESOLVE_NOTES[plan.category]
+        if plan.category == "elevator":  # the first note is the repair, the second the rescue
+            notes = notes[1:] if plan.template == TRAPPED else notes[:1]
+        steps.append(Step(**resolve, actor=actor, action="resolve", note=rng.choice(notes)))
         return steps
 
     def _finish(self, plan: Plan) -> list[Step]:
@@ -412,13 +426,13 @@ class _Planner:
             if rng.random() < 0.85:
                 rating = rng.choices([r for r, _ in RATINGS], weights=[w for _, w in RATINGS])[0]
                 delay = min(_minutes(rng, 240, 1.0), timedelta(hours=60))
-                return [Step(delay, "reporter", "rate", rng.choice(texts.RATING_COMMENTS[rating]), rating=rating,
-                             window=AWAKE, jitter=timedelta(minutes=rng.uniform(0, 120)))]
+                return [Step(delay, "reporter", "rate", rng.choice(texts.RATING_COMMENTS[rating]),
+                             rating=rating, window=AWAKE, jitter=timedelta(minutes=rng.uniform(0, 120)))]
             return []  # no answer: the sweep closes it after the rating wait
         if rng.random() < 0.4:
             # Well inside the rating wait, after which the sweep would have closed it already.
-            return [Step(**self._later(240, window=OFFICE, cap=timedelta(hours=48)), actor="official", action="close",
-                         note=rng.choice(texts.CLOSE_NOTES))]
+            return [Step(**self._later(240, window=OFFICE, cap=timedelta(hours=48)), actor="official",
+                         action="close", note=rng.choice(texts.CLOSE_NOTES))]
         return []
 
     def _steps(self, plan: Plan) -> list[Step]:
@@ -475,6 +489,7 @@ class _Silent:
 
 _SILENT: Final[dict[str, Channel]] = {"console": _Silent(), "email": _Silent(), "webhook": _Silent()}
 _SWEPT_STATUSES: Final = (*OPEN_STATUSES, "resolved")
+_Event = tuple[datetime, int, int, int]  # when, tie-breaker, plan index, step (-1: the report itself)
 
 
 class _Player:
@@ -488,7 +503,7 @@ class _Player:
         self._seq = 0
 
     def run(self) -> GenerationStats:
-        heap: list[tuple[datetime, int, int, int]] = []
+        heap: list[_Event] = []
         for plan in self.plans:
             self._push(heap, plan.at, plan.index, -1)
         with self.database.write() as session:
@@ -520,7 +535,7 @@ class _Player:
             session.commit()
         return self.stats
 
-    def _push(self, heap: list[tuple[datetime, int, int, int]], at: datetime, index: int, step_no: int) -> None:
+    def _push(self, heap: list[_Event], at: datetime, index: int, step_no: int) -> None:
         self._seq += 1  # ties break in insertion order: deterministic
         heapq.heappush(heap, (at, self._seq, index, step_no))
 
@@ -595,7 +610,8 @@ class _Player:
         user = session.get_one(User, self._actor_id(plan, case, step))
         if step.action == "add_unit":
             assert unit_code is not None
-            cases.add_co_unit(session, user=user, case_id=case.id, unit_code=unit_code, now=now, note=step.note)
+            cases.add_co_unit(session, user=user, case_id=case.id, unit_code=unit_code, now=now,
+                              note=step.note)
             return
         note = step.note
         duplicate_of: int | None = None

@@ -119,7 +119,8 @@ def _generate(database: Database, console: Console, s: Settings, *, n: int, days
         def on_progress(now: datetime, created: int) -> None:
             label = translate("demo.stage.cases_at", lang, date=f"{now.astimezone(SHANGHAI):%Y-%m-%d}",
                               cases=created)
-            progress.update(cases_task, completed=100 * (now - start).total_seconds() / span, description=label)
+            done = 100 * (now - start).total_seconds() / span
+            progress.update(cases_task, completed=done, description=label)
 
         return generate_cases(database, FrozenClock(end), n=n, days=days, seed=s.demo_seed, district=district,
                               on_progress=on_progress)

@@ -94,8 +94,8 @@ class UnitSpec:
 
 # Street-level 城管/市政/环卫/绿化, district-level 派出所/交警/消防/供水, one 物业 per community.
 UNITS: Final = (
-    UnitSpec("GZ-SZ", "共治街道市政设施养护所", "Municipal Maintenance Station", "municipal", STREET_CODE, True,
-             ("shizheng1", "shizheng2")),
+    UnitSpec("GZ-SZ", "共治街道市政设施养护所", "Municipal Maintenance Station", "municipal", STREET_CODE,
+             True, ("shizheng1", "shizheng2")),
     UnitSpec("GZ-CG", "共治街道综合行政执法中队", "Urban Management Squad", "urban_mgmt", STREET_CODE, True,
              ("chengguan1", "chengguan2")),
     UnitSpec("GZ-HW", "共治街道环卫所", "Sanitation Station", "sanitation", STREET_CODE, True,
@@ -113,12 +113,12 @@ UNITS: Final = (
              ("gongshui1",)),
     UnitSpec("GZ-WY-01", "和睦物业服务有限公司", "Hemu Property Services", "property", "SFQ-GZ-01", True,
              ("wuye1",)),
-    UnitSpec("GZ-WY-02", "翠苑物业管理有限公司", "Cuiyuan Property Management", "property", "SFQ-GZ-02", False,
-             ("wuye2",)),
+    UnitSpec("GZ-WY-02", "翠苑物业管理有限公司", "Cuiyuan Property Management", "property", "SFQ-GZ-02",
+             False, ("wuye2",)),
     UnitSpec("GZ-WY-03", "清河物业服务有限公司", "Qinghe Property Services", "property", "SFQ-GZ-03", True,
              ("wuye3",)),
-    UnitSpec("GZ-WY-04", "桃源村物业服务站", "Taoyuan Village Property Office", "property", "SFQ-GZ-04", False,
-             ("wuye4",)),
+    UnitSpec("GZ-WY-04", "桃源村物业服务站", "Taoyuan Village Property Office", "property", "SFQ-GZ-04",
+             False, ("wuye4",)),
 )
 
 RESIDENTS_PER_GRID: Final = 3

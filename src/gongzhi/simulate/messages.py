@@ -11,14 +11,17 @@ register({
     "demo.stage.schema": ("准备数据库结构与基础数据", "Preparing the schema and reference data"),
     "demo.stage.district": ("建立示范街道、单位与账号", "Building the demo street, units and accounts"),
     "demo.stage.cases": ("模拟工单", "Simulating cases"),
-    "demo.stage.cases_at": ("模拟工单：{date}，已受理 {cases} 件", "Simulating cases: {date}, {cases} reported"),
+    "demo.stage.cases_at": (
+        "模拟工单：{date}，已受理 {cases} 件",
+        "Simulating cases: {date}, {cases} reported",
+    ),
     "demo.exists": (
         "演示街道已存在，未重新生成（需要重新生成请加 --reset）。",
         "The demo street already exists; nothing generated (add --reset to start over).",
     ),
     "demo.summary": (
-        "已生成 {cases} 件工单（近 {days} 天），督办升级 {escalations} 次，超时未评价自动关闭 {auto_closed} 件，"
-        "用时 {seconds} 秒。",
+        "已生成 {cases} 件工单（近 {days} 天），督办升级 {escalations} 次，"
+        "超时未评价自动关闭 {auto_closed} 件，用时 {seconds} 秒。",
         "Generated {cases} cases over {days} days: {escalations} escalations, {auto_closed} closed without a "
         "rating; took {seconds} s.",
     ),
@@ -33,12 +36,24 @@ register({
     "demo.col.name": ("姓名", "Name"),
     "demo.col.area": ("区域/单位", "Area / unit"),
     "demo.col.try": ("试试看", "Try"),
-    "demo.try.admin": ("/map 全区网格地图，/queue 全部待办", "/map district grid map, /queue everything open"),
+    "demo.try.admin": (
+        "/map 全区网格地图，/queue 全部待办",
+        "/map district grid map, /queue everything open",
+    ),
     "demo.try.street": ("/map 看各网格工单热力和超时件", "/map open and overdue cases per grid"),
-    "demo.try.community": ("/queue 处理退单改派、重新打开的工单", "/queue re-route returned and reopened cases"),
-    "demo.try.grid_worker": ("/queue 签收、处置、核实本网格工单", "/queue accept, handle and verify your grid's cases"),
+    "demo.try.community": (
+        "/queue 处理退单改派、重新打开的工单",
+        "/queue re-route returned and reopened cases",
+    ),
+    "demo.try.grid_worker": (
+        "/queue 签收、处置、核实本网格工单",
+        "/queue accept, handle and verify your grid's cases",
+    ),
     "demo.try.dept_staff": ("/queue 签收、办结，或退单", "/queue accept, resolve, or return to dispatch"),
-    "demo.try.resident": ("/report 随手拍上报，/my 给已办结的工单评价", "/report a problem, /my rate a resolved case"),
+    "demo.try.resident": (
+        "/report 随手拍上报，/my 给已办结的工单评价",
+        "/report a problem, /my rate a resolved case",
+    ),
     "demo.try.volunteer": ("/report 巡查中发现问题上报", "/report what you find on patrol"),
     "demo.try.mediator": ("/my 我的工单（数字枫桥模块建设中）", "/my your cases (digital Fengqiao coming)"),
     "demo.try.doctor": ("/my 我的工单（智慧养老模块建设中）", "/my your cases (elderly care coming)"),
@@ -46,8 +61,9 @@ register({
     "demo.more_accounts": (
         "更多账号：网格员 wgy01–wgy20，居民 jumin01–jumin60，社区领导 hemu / cuiyuan / qinghe / taoyuan，"
         "部门人员 shizheng1、chengguan1、huanwei1、minjing1、jiaojing1、wuye1 等。",
-        "More accounts: grid workers wgy01–wgy20, residents jumin01–jumin60, community officials hemu / cuiyuan / "
-        "qinghe / taoyuan, unit staff shizheng1, chengguan1, huanwei1, minjing1, jiaojing1, wuye1 and more.",
+        "More accounts: grid workers wgy01–wgy20, residents jumin01–jumin60, community officials "
+        "hemu / cuiyuan / qinghe / taoyuan, unit staff shizheng1, chengguan1, huanwei1, minjing1, "
+        "jiaojing1, wuye1 and more.",
     ),
     "demo.password": (
         "所有演示账号的密码都是 {password}（这是演示数据，切勿在真实环境中使用）。",
@@ -57,5 +73,8 @@ register({
         "单位群机器人地址是占位符（*.invalid），请在单位设置中换成真实的企业微信/钉钉机器人地址。",
         "Unit robot webhooks are placeholders (*.invalid); replace them with real WeCom/DingTalk robot URLs.",
     ),
-    "demo.serve": ("启动服务：gongzhi serve，然后打开 {url}", "Start the server with gongzhi serve, then open {url}"),
+    "demo.serve": (
+        "启动服务：gongzhi serve，然后打开 {url}",
+        "Start the server with gongzhi serve, then open {url}",
+    ),
 })
