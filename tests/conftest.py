@@ -96,6 +96,30 @@ def _savepoint_session(conn: Connection) -> Session:
     return Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
+class SavepointSessions:
+    """Like gongzhi.db.Database.session(), but each transaction is a SAVEPOINT on the test connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.opened = 0  # transactions begun
+        self.active = 0  # transactions open right now
+
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        self.opened += 1
+        self.active += 1
+        s = _savepoint_session(self.conn)
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+            self.active -= 1
+
+
 @pytest.fixture
 def session(connection: Connection) -> Iterator[Session]:
     s = _savepoint_session(connection)
@@ -115,20 +139,12 @@ def settings(db_url: str) -> Settings:
 
 @pytest.fixture
 def app(database: Database, connection: Connection, clock: FrozenClock, settings: Settings) -> FastAPI:
-    @contextmanager
-    def request_session(readonly: bool = False) -> Iterator[Session]:
-        s = _savepoint_session(connection)
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
-
     return create_app(
-        settings=settings, database=database, clock=clock, sessions=request_session, start_worker=False
+        settings=settings,
+        database=database,
+        clock=clock,
+        sessions=SavepointSessions(connection).session,
+        start_worker=False,
     )
 
 

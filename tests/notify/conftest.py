@@ -7,38 +7,13 @@ import json
 import socketserver
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
-
-
-class SavepointSessions:
-    """Like gongzhi.db.Database.session(), but each transaction is a SAVEPOINT on the test connection."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.opened = 0  # transactions begun
-        self.active = 0  # transactions open right now
-
-    @contextmanager
-    def session(self, *, readonly: bool = False) -> Iterator[Session]:
-        self.opened += 1
-        self.active += 1
-        s = Session(bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
-            self.active -= 1
+from tests.conftest import SavepointSessions
 
 
 @pytest.fixture
@@ -63,8 +38,9 @@ def robot() -> Iterator[Robot]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             raw = self.rfile.read(length)
-            state.requests.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
-                                   "json": json.loads(raw)})
+            state.requests.append(
+                {"path": self.path, "content_type": self.headers.get("Content-Type"), "json": json.loads(raw)}
+            )
             status, reply = state.replies.pop(0) if state.replies else (200, {"errcode": 0, "errmsg": "ok"})
             out = (reply if isinstance(reply, str) else json.dumps(reply)).encode()
             self.send_response(status)

@@ -28,7 +28,8 @@ from gongzhi.notify.channels import (
 from gongzhi.notify.models import OutboxMessage
 
 if TYPE_CHECKING:  # fixture types only; conftest is not importable as a module
-    from tests.notify.conftest import Mailbox, Robot, SavepointSessions
+    from tests.conftest import SavepointSessions
+    from tests.notify.conftest import Mailbox, Robot
 
 
 def _row(session: Session, message_id: int) -> OutboxMessage:
