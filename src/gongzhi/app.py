@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -132,6 +133,13 @@ def install_error_handlers(app: FastAPI) -> None:
             page: Response = handler(request, exc.status_code, code, {})
             return page
         return _error(request, exc.status_code, code, detail=str(exc.detail))
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(request: Request, exc: DataError) -> Response:
+        # The database refused a value's form (a NUL byte in text, a number out of range): bad input,
+        # and the request's transaction has already rolled back, so nothing was half-written.
+        log.warning("database refused a value", extra={"path": request.url.path, "error": str(exc.orig)[:200]})
+        return _error(request, 422, "value_not_storable")
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:

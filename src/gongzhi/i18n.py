@@ -74,5 +74,9 @@ register(
         ),
         "too_many_requests": ("请求过于频繁，请稍后再试", "Too many requests, please try again later"),
         "payload_too_large": ("请求内容过大", "Request body too large"),
+        "value_not_storable": (
+            "提交的内容含有无法保存的字符或数值（如空字符）",
+            "The request contains a character or number that cannot be stored (such as a NUL byte)",
+        ),
     }
 )

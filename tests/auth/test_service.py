@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.factories import DEFAULT_PASSWORD, build_area_tree, id_number, make_unit, make_user
+from tests.factories import T0 as TZERO
 
 from gongzhi.auth import passwords, service
 from gongzhi.auth.models import ROLES, ApiToken, LoginThrottle, User
@@ -364,3 +365,19 @@ def test_users_with_unit(session: Session, areas: dict[str, Area]) -> None:
     assert unit_id is not None
     assert service.users_with_unit(session, unit_id=unit_id, role="dept_staff") == [staff]
     assert service.users_with_unit(session, unit_id=unit_id) == [staff, mediator]
+
+
+def test_create_user_with_a_precomputed_hash(session: Session) -> None:
+    from gongzhi.auth import passwords
+    from gongzhi.errors import Invalid
+
+    build_area_tree(session)
+    shared = passwords.hash_password("demo-password-1")
+    a = service.create_user(session, username="bulk1", role="resident", password_hash=shared, now=TZERO)
+    b = service.create_user(session, username="bulk2", role="resident", password_hash=shared, now=TZERO)
+    assert a.password_hash == b.password_hash == shared
+    assert service.authenticate(session, "bulk2", "demo-password-1", TZERO).id == b.id
+    for bad in ({"password_hash": "plain"}, {"password_hash": shared, "password": "also-a-password"}):
+        with pytest.raises(Invalid) as err:
+            service.create_user(session, username="bulk3", role="resident", now=TZERO, **bad)  # type: ignore[arg-type]
+        assert err.value.code == "password_hash_invalid"

@@ -21,6 +21,10 @@ ROLE_LABELS = {
 }
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "password_hash_invalid": (
+        "密码哈希无效（需为 Argon2 哈希，且不能同时给出密码）",
+        "Invalid password hash (an Argon2 hash, without a password)",
+    ),
     # Login, tokens, sessions
     "login_failed": ("用户名或密码错误", "Wrong username or password"),
     "login_locked": (

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from gongzhi.auth.models import User
 from gongzhi.cases import service as cases
-from gongzhi.cases.models import OPEN_STATUSES, Case
+from gongzhi.cases.models import OPEN_STATUSES, STATUSES, Case
 from gongzhi.cases.schemas import CaseIn, Source
 from gongzhi.clock import SHANGHAI, FrozenClock
 from gongzhi.db import Database
@@ -50,15 +50,18 @@ VILLAGE_WEIGHTS: Final[dict[str, float]] = {
     "elevator": 0, "illegal_parking": 6, "illegal_construction": 10, "street_vending": 4,
 }
 # Reports by hour of day (Shanghai): daytime-heavy; noise and suspicious events peak at night.
-DAY_HOURS: Final = (1, 0.6, 0.4, 0.3, 0.3, 0.6, 1.5, 3, 5, 7, 8, 7.5, 5, 4.5, 6.5, 7, 7, 6.5, 5, 4.5, 4, 3, 2,
-                    1.3)
-NIGHT_HOURS: Final = (3, 2.5, 1.5, 1, 0.5, 0.5, 1, 1.5, 2, 2.5, 2.5, 2.5, 2, 2, 2, 2, 2, 2.5, 3, 4, 5, 6, 6,
-                      5)
+DAY_HOURS: Final = (1, 0.6, 0.4, 0.3, 0.3, 0.6, 1.5, 3, 5, 7, 8, 7.5,  # 00–11
+                    5, 4.5, 6.5, 7, 7, 6.5, 5, 4.5, 4, 3, 2, 1.3)  # 12–23
+NIGHT_HOURS: Final = (3, 2.5, 1.5, 1, 0.5, 0.5, 1, 1.5, 2, 2.5, 2.5, 2.5,
+                      2, 2, 2, 2, 2, 2.5, 3, 4, 5, 6, 6, 5)
 NIGHT_CATEGORIES: Final = ("noise", "suspicious")
 # Median minutes per priority; lognormal around them.
 ACCEPT_MEDIAN: Final = {"P1": 5, "P2": 20, "P3": 75, "P4": 180}
 START_MEDIAN: Final = {"P1": 5, "P2": 25, "P3": 120, "P4": 240}
 RESOLVE_MEDIAN: Final = {"P1": 45, "P2": 300, "P3": 1500, "P4": 2400}
+# Lognormal tails cut where even a neglected case would have been taken up.
+MAX_ACCEPT: Final = timedelta(days=2)
+MAX_RESOLVE: Final = timedelta(days=6)
 ROUTINE: Final = ("P3", "P4")  # handled in working hours; P1/P2 have a 24-hour duty
 OFFICE: Final = (8, 20)  # units work 08:00–20:00 Shanghai, every day
 AWAKE: Final = (7, 23)  # residents answer follow-ups while awake
@@ -320,7 +323,8 @@ class _Planner:
         plan.priority = self.priorities[category]
 
         # Who reports it.
-        if plan.hold or plan.fate == "reopened" or category in ("advice", "elevator"):
+        # Residents report (and re-report: duplicates) most things; only they can rate and reopen.
+        if plan.hold or plan.fate in ("reopened", "duplicate") or category in ("advice", "elevator"):
             source: Source = "citizen"
         else:
             sources: tuple[Source, ...] = ("citizen", "staff", "volunteer", "open311")
@@ -397,8 +401,11 @@ class _Planner:
         accept = _minutes(rng, ACCEPT_MEDIAN[p])
         if rng.random() < 0.07:  # late: the sweep will have escalated it by then
             accept *= rng.uniform(4, 12)
+        accept = min(accept, MAX_ACCEPT)
         steps = [Step(accept, actor, "accept", window=window, jitter=timedelta(minutes=rng.uniform(0, 90)))]
-        if plan.co_unit and not reopened:
+        # Fire rescue helps at an elevator only when someone is trapped.
+        helps = plan.category != "elevator" or plan.template == TRAPPED
+        if plan.co_unit and helps and not reopened:
             kind = texts.CO_UNITS[plan.category]
             steps.append(Step(**self._later(30), actor="staff", action="add_unit", unit_kind=kind,
                               note=rng.choice(texts.CO_UNIT_NOTES)))
@@ -414,6 +421,7 @@ class _Planner:
         resolve = self._later(RESOLVE_MEDIAN[p], window=window)
         if rng.random() < 0.08:
             resolve["delay"] *= rng.uniform(3, 6)
+        resolve["delay"] = min(resolve["delay"], MAX_RESOLVE)
         notes = texts.RESOLVE_NOTES[plan.category]
         if plan.category == "elevator":  # the first note is the repair, the second the rescue
             notes = notes[1:] if plan.template == TRAPPED else notes[:1]
@@ -531,7 +539,8 @@ class _Player:
             except BaseException:
                 session.rollback()
                 raise
-            self.stats.statuses = dict(sorted(status_histogram(session, self.district).items()))
+            found = status_histogram(session, self.district)
+            self.stats.statuses = {status: found[status] for status in STATUSES if found[status]}
             session.commit()
         return self.stats
 

@@ -130,12 +130,12 @@ def _generate(database: Database, console: Console, s: Settings, *, n: int, days
 
 
 def _showcase(session: Session) -> list[tuple[User, str]]:
-    """One account per role (a few roles twice), each with what to try first."""
+    """One account per role, each with what to try first (accounts an admin removed are left out)."""
     district = load_district(session)
     grid_ids = [g.id for g in district.grids]
 
-    def user(username: str) -> User:
-        return session.scalars(select(User).where(User.username == username)).one()
+    def user(username: str) -> User | None:
+        return session.scalars(select(User).where(User.username == username)).first()
 
     busiest_grid = session.execute(
         select(Case.grid_id, func.count()).where(Case.grid_id.in_(grid_ids), Case.status.in_(OPEN_STATUSES))
@@ -154,19 +154,20 @@ def _showcase(session: Session) -> list[tuple[User, str]]:
         select(Case.reporter_id).where(Case.grid_id.in_(grid_ids), Case.status == "resolved",
                                        Case.reporter_id.is_not(None)).order_by(Case.id).limit(1)
     )
-    resident = session.get_one(User, to_rate) if to_rate is not None else user("jumin01")
-    return [
+    resident = session.get(User, to_rate) if to_rate is not None else user("jumin01")
+    picks = [
         (user("admin"), "demo.try.admin"),
         (user("jiedao"), "demo.try.street"),
         (user("hemu"), "demo.try.community"),
-        (session.get_one(User, worker_id), "demo.try.grid_worker"),
-        (session.get_one(User, staff_unit.staff_ids[0]), "demo.try.dept_staff"),
+        (session.get(User, worker_id), "demo.try.grid_worker"),
+        (session.get(User, staff_unit.staff_ids[0]) if staff_unit.staff_ids else None, "demo.try.dept_staff"),
         (resident, "demo.try.resident"),
         (user("zhiyuan01"), "demo.try.volunteer"),
         (user("tiaojie1"), "demo.try.mediator"),
         (user("yisheng1"), "demo.try.doctor"),
         (user("yishi01"), "demo.try.council_member"),
     ]
+    return [(account, hint) for account, hint in picks if account is not None]
 
 
 def login_rows(session: Session, lang: str = "zh") -> list[Sequence[str]]:

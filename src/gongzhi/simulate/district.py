@@ -10,8 +10,6 @@ auth.create_user) and is deterministic for a given seed.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
@@ -253,28 +251,6 @@ class People:
         return first17 + id_number_check_digit(first17)
 
 
-@contextmanager
-def shared_password_hash(password: str) -> Iterator[None]:
-    """Hash the shared demo password once and let create_user reuse that hash.
-
-    auth.service.create_user hashes every password with Argon2 (about half a second each
-    here), and it takes no precomputed hash. All demo accounts share one password, so for
-    the duration of the block passwords.hash_password answers that one password from a
-    single hash (same salt for all: acceptable for demo accounts with a public password).
-    """
-    original = passwords.hash_password
-    shared, hashed = password, original(password)
-
-    def cached(password: str) -> str:
-        return hashed if password == shared else original(password)
-
-    passwords.hash_password = cached
-    try:
-        yield
-    finally:
-        passwords.hash_password = original
-
-
 # ---------------------------------------------------------------- build and load
 
 
@@ -290,39 +266,40 @@ def build_district(session: Session, now: datetime, seed: int) -> District:
                              area_code=spec.area, now=now,
                              webhook_url=_HOOK.format(code=spec.code.lower()) if spec.webhook else "")
     people = People(seed)
+    # One Argon2 hash for the shared, public demo password (hashing 131 accounts one by one takes minutes).
+    shared_hash = passwords.hash_password(DEMO_PASSWORD)
 
     def add(username: str, role: str, area: str, *, unit: str | None = None, resident: bool = False) -> None:
         accounts.create_user(
-            session, username=username, role=role, password=DEMO_PASSWORD, now=now, area_code=area,
+            session, username=username, role=role, password_hash=shared_hash, now=now, area_code=area,
             unit_code=unit, display_name=people.name(), phone=people.phone(),
             id_number=people.id_number() if resident else "",
         )
 
-    with shared_password_hash(DEMO_PASSWORD):
-        add("admin", "admin", DISTRICT_CODE)
-        add("jiedao", "official", STREET_CODE)
-        for community in COMMUNITIES:
-            add(community.login, "official", community.code)
-        for spec in UNITS:
-            for username in spec.staff:
-                add(username, "dept_staff", spec.area, unit=spec.code)
-        grids = [grid_code(c, n) for c in COMMUNITIES for n in range(1, _cell_count(c) + 1)]
-        for k, code in enumerate(grids, start=1):
-            add(f"wgy{k:02d}", "grid_worker", code)
-        for k, code in enumerate(grids):
-            for r in range(RESIDENTS_PER_GRID):
-                add(f"jumin{k * RESIDENTS_PER_GRID + r + 1:02d}", "resident", code, resident=True)
-        # Mediators at the three tiers: community/village, street (司法所), district (矛调中心).
-        add("tiaojie1", "mediator", COMMUNITIES[0].code)
-        add("tiaojie2", "mediator", COMMUNITIES[3].code)
-        add("tiaojie3", "mediator", STREET_CODE)
-        add("tiaojie4", "mediator", DISTRICT_CODE)
-        for k, community in enumerate(COMMUNITIES, start=1):
-            add(f"yisheng{k}", "doctor", community.code)
-        for k, community in enumerate(COMMUNITIES):
-            for r in range(2):
-                add(f"zhiyuan{k * 2 + r + 1:02d}", "volunteer", community.code)
-                add(f"yishi{k * 2 + r + 1:02d}", "council_member", community.code)
+    add("admin", "admin", DISTRICT_CODE)
+    add("jiedao", "official", STREET_CODE)
+    for community in COMMUNITIES:
+        add(community.login, "official", community.code)
+    for spec in UNITS:
+        for username in spec.staff:
+            add(username, "dept_staff", spec.area, unit=spec.code)
+    grids = [grid_code(c, n) for c in COMMUNITIES for n in range(1, _cell_count(c) + 1)]
+    for k, code in enumerate(grids, start=1):
+        add(f"wgy{k:02d}", "grid_worker", code)
+    for k, code in enumerate(grids):
+        for r in range(RESIDENTS_PER_GRID):
+            add(f"jumin{k * RESIDENTS_PER_GRID + r + 1:02d}", "resident", code, resident=True)
+    # Mediators at the three tiers: community/village, street (司法所), district (矛调中心).
+    add("tiaojie1", "mediator", COMMUNITIES[0].code)
+    add("tiaojie2", "mediator", COMMUNITIES[3].code)
+    add("tiaojie3", "mediator", STREET_CODE)
+    add("tiaojie4", "mediator", DISTRICT_CODE)
+    for k, community in enumerate(COMMUNITIES, start=1):
+        add(f"yisheng{k}", "doctor", community.code)
+    for k, community in enumerate(COMMUNITIES):
+        for r in range(2):
+            add(f"zhiyuan{k * 2 + r + 1:02d}", "volunteer", community.code)
+            add(f"yishi{k * 2 + r + 1:02d}", "council_member", community.code)
     session.flush()
     return load_district(session)
 
