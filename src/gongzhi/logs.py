@@ -37,3 +37,5 @@ def configure(level: str = "INFO", json_lines: bool = True) -> None:
     root.setLevel(level)
     # uvicorn's access log duplicates ours (which carries the route and duration).
     logging.getLogger("uvicorn.access").disabled = True
+    # Migrations at start-up say nothing unless something is wrong.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

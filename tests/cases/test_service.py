@@ -292,6 +292,11 @@ def test_reopen_counts_and_restarts_the_resolve_clock(world: World) -> None:
     world.act(world.worker_g1, case, "resolve", note="已修复")
     world.act(world.resident, case, "reopen", note="并没有修好")
     assert (case.status, case.reopen_count, case.resolve_due_at) == ("reopened", 1, None)
+    # The old accept deadline is not carried over: the re-dispatch runs a fresh accept clock.
+    assert case.accept_due_at == case.next_check_at == datetime(2026, 11, 25, tzinfo=SHANGHAI).astimezone(UTC)
+    world.clock.advance(timedelta(days=2))
+    service.sweep(world.session, world.now)
+    assert case.escalation_level == 1  # nobody re-dispatched it in time
     world.act(world.official_c1, case, "dispatch", unit_code="U-MUNI")
     assert case.resolve_due_at is not None and case.status == "dispatched"
 

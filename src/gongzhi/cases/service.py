@@ -550,7 +550,8 @@ def transition(
         case.rating = None
         case.accepted_at = None
         case.resolve_due_at = None  # a fresh resolve clock starts at the next dispatch
-        case.next_check_at = None
+        # Back to dispatch: the dispatcher works against the accept clock, from now.
+        _await_dispatch(session, case, category, now)
 
     after = _TARGET[action] or case.status
     case.status = after
