@@ -4,6 +4,8 @@ Every operation in /openapi.json gets its schema examples, schemathesis' coverag
 (boundaries, missing and wrong-typed fields) and ~25 generated ones, valid and invalid,
 sent as an admin with a bearer token. The one check is `not_a_server_error`: 4xx for bad
 input is the documented behaviour; a 500 (or an exception escaping the app) fails.
+Generated values are partly steered towards real references (categories, grids, units,
+case ids; see the hooks below) so the fuzz reaches the rules, not only validation.
 
 The app runs over its own database (a temporary SQLite file; a fresh PostgreSQL database
 when reachable, required under CI=true), migrated, seeded and committed — fuzzed requests
@@ -160,7 +162,12 @@ _PATH_STEERS: dict[str, st.SearchStrategy[Any]] = {
     "case_id": _known_id,
     "user_id": _known_id,
     "code": st.sampled_from(AREA_CODES),
+    "priority": st.sampled_from(["P1", "P2", "P3", "P4"]),
+    "year": st.integers(2025, 2027),
+    "day": st.dates().map(str),
 }
+# `{code}` names a category under /categories, an area elsewhere.
+_CATEGORY_PATH_STEERS = _PATH_STEERS | {"code": st.sampled_from(CATEGORY_CODES)}
 _QUERY_STEERS: dict[str, st.SearchStrategy[Any]] = {
     "parent": st.sampled_from(AREA_CODES),
     "under": st.sampled_from(AREA_CODES),
@@ -195,7 +202,8 @@ def _steer_body(context: schemathesis.HookContext, body: Any) -> st.SearchStrate
 
 @schema.hook("flatmap_path_parameters")
 def _steer_path(context: schemathesis.HookContext, path_parameters: Any) -> st.SearchStrategy[Any]:
-    return _swap_known(path_parameters, _PATH_STEERS)
+    on_categories = context.operation is not None and context.operation.path.startswith("/api/v1/categories")
+    return _swap_known(path_parameters, _CATEGORY_PATH_STEERS if on_categories else _PATH_STEERS)
 
 
 @schema.hook("flatmap_query")

@@ -75,3 +75,13 @@ def test_declared_holiday_moves_working_day_deadlines(client: TestClient, world:
     assert client.delete("/api/v1/calendar/days/2026-11-24", headers=h).status_code == 404
     case = post_case(client, headers(world, world.resident), world, category="garbage")
     assert datetime.fromisoformat(case["accept_due_at"]) == datetime(2026, 11, 25, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def test_explicit_null_on_a_required_field_is_422(client: TestClient, world: World) -> None:
+    h = headers(world, world.admin)
+    for field in ("default_priority", "attributes", "public", "name_zh", "unit_kind", "sort_order"):
+        r = client.patch("/api/v1/categories/streetlight", json={field: None}, headers=h)
+        assert r.status_code == 422, (field, r.text)
+    # null does clear an optional clock override
+    r = client.patch("/api/v1/categories/streetlight", json={"accept_amount": None, "accept_unit": None}, headers=h)
+    assert r.status_code == 200

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Source = Literal["citizen", "open311", "staff", "mediation", "sensing", "eldercare", "council", "volunteer"]
 Action = Literal[
@@ -196,6 +196,15 @@ class CategoryPatch(BaseModel):
     public: bool | None = None
     is_active: bool | None = None
     sort_order: int | None = Field(default=None, ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> CategoryPatch:
+        # Leaving a field out keeps it; an explicit null only clears the optional clock overrides.
+        nullable = {"accept_amount", "accept_unit", "resolve_amount", "resolve_unit"}
+        for name in self.model_fields_set - nullable:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class CategoryIn(BaseModel):
