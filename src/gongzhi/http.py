@@ -24,7 +24,8 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
+    # async: no thread-pool hop for reading the clock.
     now: datetime = request.app.state.clock.now()
     return now
 
@@ -42,6 +43,11 @@ def get_lang(request: Request) -> str:
     return lang
 
 
+async def _lang_dependency(request: Request) -> str:
+    # async: FastAPI runs sync dependencies in the thread pool, a hop this one does not need.
+    return get_lang(request)
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
-LangDep = Annotated[str, Depends(get_lang)]
+LangDep = Annotated[str, Depends(_lang_dependency)]

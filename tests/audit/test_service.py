@@ -63,7 +63,9 @@ def test_first_append_creates_the_head_and_starts_at_genesis(session: Session, c
 def test_missing_head_with_entries_refuses_to_restart_the_chain(
     session: Session, chain: list[AuditEntry], clock: FrozenClock
 ) -> None:
+    session.commit()  # the head is removed by someone else, between transactions
     session.execute(delete(AuditHead))
+    session.commit()
     with pytest.raises(Conflict) as err:
         _append(session, clock.now(), 9)
     assert err.value.code == "audit_head_missing"

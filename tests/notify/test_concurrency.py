@@ -27,11 +27,13 @@ def topic(database: Database) -> Iterator[str]:
 
 def test_two_claimers_get_disjoint_rows(database: Database, clock: FrozenClock, topic: str) -> None:
     with database.session() as s:
-        ours = {
+        msgs = [
             service.enqueue(s, channel="console", recipient=f"user:{i}", subject="s", body="b", topic=topic,
-                            now=clock.now()).id
+                            now=clock.now())
             for i in range(6)
-        }
+        ]
+        s.flush()
+        ours = {m.id for m in msgs}
 
     first = database.write()
     try:

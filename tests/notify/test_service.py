@@ -24,7 +24,8 @@ def test_enqueue_commits_or_rolls_back_with_the_caller(session: Session, clock: 
     msg = service.enqueue(session, channel="console", recipient="user:42", subject="工单已派发",
                           body="A-1 已派发给城管", topic="test.tx", now=clock.now(), ref="case:1",
                           payload={"case_id": 1})
-    assert msg.id is not None  # flushed: the caller's transaction already holds it
+    session.flush()
+    assert msg.id is not None  # in the caller's transaction
     assert (msg.status, msg.attempts, msg.next_attempt_at, msg.lease_until) == (
         "pending", 0, clock.now(), None)
     assert _count(session, "test.tx") == 1
@@ -96,6 +97,7 @@ def test_subscriptions_are_idempotent(session: Session, clock: FrozenClock) -> N
 def test_requeue_only_dead_messages(session: Session, clock: FrozenClock) -> None:
     msg = service.enqueue(session, channel="console", recipient="user:1", subject="s", body="b", topic="t",
                           now=clock.now())
+    session.flush()
     with pytest.raises(Conflict) as err:
         service.requeue(session, msg.id, clock.now())
     assert err.value.code == "notify_message_not_dead"

@@ -110,6 +110,21 @@ def _head_insert(session: Session) -> Insert:
 
 
 def _locked_head(session: Session) -> AuditHead:
+    """The head, locked once per transaction (or savepoint) and reused by its later appends."""
+    tx = session.get_nested_transaction() or session.get_transaction()
+    cached = session.info.get(_HEAD_KEY)
+    if cached is not None and cached[0] is tx and tx is not None and tx.is_active:
+        head: AuditHead = cached[1]
+        return head
+    head = _lock_head(session)
+    session.info[_HEAD_KEY] = (tx, head)
+    return head
+
+
+_HEAD_KEY = "gongzhi.audit.head"
+
+
+def _lock_head(session: Session) -> AuditHead:
     # populate_existing: a head loaded earlier in this session may be stale once we hold the lock.
     stmt = lock_for_update(select(AuditHead).where(AuditHead.id == HEAD_ID), session).execution_options(
         populate_existing=True
@@ -168,7 +183,8 @@ def append(
     session.add(entry)
     head.last_seq = seq
     head.last_hash = digest
-    session.flush()
+    # No flush here: the entry and the head go out with the transaction's next flush or commit,
+    # one round trip for all of a request's appends.
     return entry
 
 

@@ -20,7 +20,7 @@ from gongzhi.auth import service as accounts
 from gongzhi.auth.models import SUPERVISOR_ROLES, Unit, User
 from gongzhi.auth.scope import area_path
 from gongzhi.cases import messages  # noqa: F401  (registers the catalogue)
-from gongzhi.cases.calendar import load_calendar
+from gongzhi.cases.calendar import WorkCalendar, load_calendar
 from gongzhi.cases.models import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
@@ -32,6 +32,7 @@ from gongzhi.cases.models import (
 from gongzhi.cases.schemas import CaseIn
 from gongzhi.clock import local
 from gongzhi.config import get_settings
+from gongzhi.db import keep_loaded
 from gongzhi.errors import Conflict, Forbidden, Invalid, NotFound
 from gongzhi.geo import service as geo
 from gongzhi.geo.coords import gcj02_to_wgs84
@@ -230,6 +231,10 @@ def create_case(session: Session, *, actor: User | None, data: CaseIn, now: date
     if actor is not None and actor.role == "resident":
         reporter_name = reporter_name or actor.display_name
         reporter_phone = reporter_phone or actor.phone
+    # Route and start the clocks before the insert, so the case is written once, in its final state.
+    unit = route_unit(session, category.unit_kind, grid)
+    worker = grid_worker_of(session, grid)
+    keep_loaded(session, category, grid, unit, worker)
     case = Case(
         created_at=now,
         updated_at=now,
@@ -249,16 +254,16 @@ def create_case(session: Session, *, actor: User | None, data: CaseIn, now: date
         reporter_phone=reporter_phone,
         attributes=attributes,
     )
-    session.add(case)
-    session.flush()
-    _log(session, case, actor, "create", None, "new", now, note="", extra={"source": data.source})
-
-    unit = route_unit(session, category.unit_kind, grid)
-    worker = grid_worker_of(session, grid)
-    if unit is not None or worker is not None:
-        _dispatch(session, case, category, unit, worker, actor=None, now=now, note="")
+    routed = unit is not None or worker is not None
+    if routed:
+        _set_dispatch(session, case, category, unit, worker, now)
     else:
         _await_dispatch(session, case, category, now)
+    session.add(case)
+    session.flush()  # the id, for the timeline
+    _log(session, case, actor, "create", None, "new", now, note="", extra={"source": data.source})
+    if routed:
+        _announce_dispatch(session, case, category, unit, worker, actor=None, before="new", now=now, note="")
     return case
 
 
@@ -281,8 +286,17 @@ def _dispatch(
     note: str,
 ) -> None:
     before = case.status
+    _set_dispatch(session, case, category, unit, assignee, now)
+    _announce_dispatch(session, case, category, unit, assignee, actor=actor, before=before, now=now, note=note)
+
+
+def _set_dispatch(
+    session: Session, case: Case, category: Category, unit: Unit | None, assignee: User | None, now: datetime
+) -> None:
+    """Hand the case to the unit and person, and start the accept clock (and the resolve clock once)."""
     accept_amount, accept_unit, resolve_amount, resolve_unit = _clock_for(session, case, category)
-    calendar = load_calendar(session, now)
+    needs_calendar = "working_days" in (accept_unit, resolve_unit)
+    calendar = load_calendar(session, now) if needs_calendar else WorkCalendar()
     case.unit_id = unit.id if unit else None
     case.assignee_id = assignee.id if assignee else None
     case.status = "dispatched"
@@ -293,6 +307,21 @@ def _dispatch(
         case.resolve_due_at = calendar.deadline(now, resolve_amount, resolve_unit)
     case.next_check_at = case.accept_due_at
     case.updated_at = now
+
+
+def _announce_dispatch(
+    session: Session,
+    case: Case,
+    category: Category,
+    unit: Unit | None,
+    assignee: User | None,
+    *,
+    actor: User | None,
+    before: str,
+    now: datetime,
+    note: str,
+) -> None:
+    """The timeline entry and the notices to the assignee, the unit's staff and the unit's robot."""
     _log(
         session,
         case,

@@ -87,8 +87,7 @@ def enqueue(
         ref=ref, payload=_clean_payload(payload), status="pending", attempts=0, next_attempt_at=now,
         lease_until=None, last_error="", sent_at=None,
     )
-    session.add(msg)
-    session.flush()
+    session.add(msg)  # flushed with the caller's change (no round trip per message)
     return msg
 
 
