@@ -186,9 +186,13 @@ S = TypeVar("S", bound=Select[Any])
 
 
 def lock_for_update(stmt: S, session: Session, *, skip_locked: bool = False) -> S:
-    """Row locks on PostgreSQL. SQLite has one writer at a time (BEGIN IMMEDIATE), so no-op there."""
+    """Row locks on PostgreSQL. SQLite has one writer at a time (BEGIN IMMEDIATE), so no-op there.
+
+    Only the rows of the statement's first entity are locked (FOR UPDATE OF), so a scope filter
+    joined onto it does not lock the areas or units it reads.
+    """
     if is_postgres(session):
-        return stmt.with_for_update(skip_locked=skip_locked)
+        return stmt.with_for_update(skip_locked=skip_locked, of=stmt.column_descriptions[0].get("entity"))
     return stmt
 
 

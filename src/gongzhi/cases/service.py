@@ -32,7 +32,7 @@ from gongzhi.cases.models import (
 from gongzhi.cases.schemas import CaseIn
 from gongzhi.clock import local
 from gongzhi.config import get_settings
-from gongzhi.db import keep_loaded
+from gongzhi.db import keep_loaded, lock_for_update
 from gongzhi.errors import Conflict, Forbidden, Invalid, NotFound
 from gongzhi.geo import service as geo
 from gongzhi.geo.coords import gcj02_to_wgs84
@@ -369,8 +369,8 @@ def scoped_cases(session: Session, user: User) -> Select[Case]:
 
 def get_case(session: Session, user: User, case_id: int, *, for_update: bool = False) -> Case:
     stmt = scoped_cases(session, user).where(Case.id == case_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Case)
+    if for_update:
+        stmt = lock_for_update(stmt, session)
     found = session.scalar(stmt)
     if found is None:
         raise NotFound("case_not_found")
@@ -781,8 +781,7 @@ def sweep(session: Session, now: datetime, *, batch: int = 200) -> SweepReport:
         .order_by(Case.next_check_at, Case.id)
         .limit(batch)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = lock_for_update(stmt, session, skip_locked=True)
     escalated = closed = 0
     for case in session.scalars(stmt).all():
         category = session.get_one(Category, case.category_id)
