@@ -19,6 +19,8 @@ from gongzhi.audit.models import AuditEntry, AuditHead
 from gongzhi.clock import FrozenClock
 from gongzhi.db import Database
 
+# Row locks and SKIP LOCKED are PostgreSQL's: the SQLite variants are deselected (tests/conftest.py).
+pytestmark = pytest.mark.postgres_only
 
 @pytest.fixture
 def pg(database: Database) -> Iterator[Database]:

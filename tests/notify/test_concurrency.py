@@ -14,6 +14,8 @@ from gongzhi.db import Database
 from gongzhi.notify import sender, service
 from gongzhi.notify.models import OutboxMessage
 
+# Row locks and SKIP LOCKED are PostgreSQL's: the SQLite variants are deselected (tests/conftest.py).
+pytestmark = pytest.mark.postgres_only
 
 @pytest.fixture
 def topic(database: Database) -> Iterator[str]:
