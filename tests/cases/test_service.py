@@ -413,3 +413,14 @@ def test_transitions_are_in_the_verified_audit_chain(world: World) -> None:
     entries = audit.entries_for(world.session, "case", case.id)
     assert [e.data["action"] for e in entries] == ["create", "dispatch", "accept", "resolve", "rate"]
     assert all(b.seq > a.seq for a, b in pairwise(entries))
+
+
+def test_dispatch_to_a_person_only_where_they_work(world: World) -> None:
+    case = world.report("G3", by=world.resident2)  # under C2
+    # C1's property staff (their unit covers C1 only) and G1's worker do not work in G3
+    for outsider in (world.property_staff, world.worker_g1):
+        with pytest.raises(Invalid) as err:
+            world.act(world.official_s1, case, "dispatch", assignee_id=outsider.id)
+        assert err.value.code == "case_assignee_invalid"
+    world.act(world.official_s1, case, "dispatch", assignee_id=world.police_staff.id)  # a district unit
+    assert case.assignee_id == world.police_staff.id

@@ -622,20 +622,26 @@ def _dispatch_targets(
     assignee = None
     if assignee_id:
         assignee = session.get(User, assignee_id)
-        grid = session.get(Area, case.grid_id) if case.grid_id else None
-        path = area_path(session, assignee) if assignee else None
-        in_area = (
-            grid is not None
-            and path is not None
-            and (grid.path.startswith(path) or (assignee is not None and assignee.unit_id is not None))
-        )
-        if assignee is None or not assignee.is_active or assignee.role == "resident" or not in_area:
+        if assignee is None or not assignee.is_active or assignee.role == "resident":
+            raise Invalid("case_assignee_invalid")
+        if not _covers_case(session, assignee, case):
             raise Invalid("case_assignee_invalid")
     elif case.grid_id is not None:
         # Re-routing to a unit keeps the grid's worker as first responder.
         grid = session.get_one(Area, case.grid_id)
         assignee = grid_worker_of(session, grid)
     return unit, assignee
+
+
+def _covers_case(session: Session, person: User, case: Case) -> bool:
+    """The person works where the case is: their area, or their unit's jurisdiction, covers the grid."""
+    grid = session.get(Area, case.grid_id) if case.grid_id else None
+    if grid is None:
+        return False
+    unit = session.get(Unit, person.unit_id) if person.unit_id else None
+    area_id = unit.area_id if unit is not None else person.area_id
+    area = session.get(Area, area_id) if area_id else None
+    return area is not None and grid.path.startswith(area.path)
 
 
 def _duplicate_target(session: Session, user: User, case: Case, original_id: int | None) -> Case:
