@@ -8,15 +8,29 @@ the web layer commits in its request dependency before the response is sent.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    MetaData,
+    Select,
+    String,
+    create_engine,
+    event,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
@@ -226,3 +240,153 @@ def _migrations_dir(root: Any) -> Any:
         return here
     # Installed without the source tree: migrations ship inside the package.
     return Path(__file__).resolve().parent / "migrations"
+
+
+# ---------------------------------------------------------------- version tokens for per-process caches
+#
+# Reference data that every request reads (categories, SLA clocks, the calendar, routing, a grid's
+# worker) is cached per process as immutable snapshots. Each cache names the tokens it depends on;
+# a flush that changes a watched row writes a fresh random value into those tokens, in the same
+# transaction as the change. A request reads all tokens with one query and uses a snapshot only if
+# it was built under exactly those values. Tokens are random, never counters: a rolled-back change
+# restores the old token, and no snapshot was ever stored under the old token with the new data.
+
+
+class CacheToken(Base):
+    """One row per named token (rows are created by migrations; the flush hook only updates)."""
+
+    __tablename__ = "cache_tokens"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+@dataclass(frozen=True)
+class _Watch:
+    name: str
+    classes: tuple[type, ...]
+    fields: frozenset[str] | None
+
+
+_watches: list[_Watch] = []
+_TOKENS_KEY = "gongzhi.cache_tokens"
+
+
+def watch(name: str, *classes: type, fields: frozenset[str] | None = None) -> None:
+    """Bump token `name` in any flush that inserts, deletes or changes a row of `classes`
+    (with `fields`, only changes to those attributes count)."""
+    _watches.append(_Watch(name, classes, fields))
+
+
+def _modified(session: Session, obj: object, fields: frozenset[str] | None) -> bool:
+    if fields is None:
+        return session.is_modified(obj)
+    attrs = inspect(obj).attrs
+    return any(attrs[f].history.has_changes() for f in fields)
+
+
+def _changed_tokens(session: Session) -> set[str]:
+    names: set[str] = set()
+    for w in _watches:
+        if w.name in names:
+            continue
+        if any(isinstance(o, w.classes) for o in session.new) or any(
+            isinstance(o, w.classes) for o in session.deleted
+        ) or any(isinstance(o, w.classes) and _modified(session, o, w.fields) for o in session.dirty):
+            names.add(w.name)
+    return names
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_tokens(session: Session, _context: Any, _instances: Any) -> None:
+    if not _watches:
+        return
+    names = _changed_tokens(session)
+    if not names:
+        return
+    session.info.pop(_TOKENS_KEY, None)
+    session.execute(
+        update(CacheToken).where(CacheToken.name.in_(sorted(names))).values(token=uuid.uuid4().hex)
+    )
+    session.info.pop(_TOKENS_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_tokens(session: Session, transaction: SessionTransaction) -> None:
+    # The transaction's end, or a savepoint's (a rolled-back savepoint may have bumped a token we
+    # hold); not the internal subtransaction every flush opens and closes.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_TOKENS_KEY, None)
+
+
+_TOKENS_QUERY = select(CacheToken.name, CacheToken.token)
+
+
+def cache_tokens(session: Session) -> dict[str, str]:
+    """All tokens, read once per transaction (again after this session bumps one)."""
+    cached = session.info.get(_TOKENS_KEY)
+    tx = session.get_transaction()
+    if cached is not None and tx is not None and cached[0] is tx and tx.is_active:
+        tokens: dict[str, str] = cached[1]
+        return tokens
+    # The query autoflushes first, so pending changes have bumped their tokens before we read.
+    tokens = {name: token for name, token in session.execute(_TOKENS_QUERY)}
+    session.info[_TOKENS_KEY] = (session.get_transaction(), tokens)
+    return tokens
+
+
+def database_key(session: Session) -> str:
+    """Which database a session talks to (one process may use several: tests use two)."""
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_MISSING = object()
+_MAX_DATABASES = 8
+
+
+class SnapshotCache(Generic[K, V]):
+    """Per-process, thread-safe map key -> immutable snapshot, valid while `tokens` are unchanged.
+
+    Values must be immutable (frozen dataclasses, tuples, mapping proxies), never ORM objects:
+    they are shared between threads and sessions.
+    """
+
+    def __init__(self, *tokens: str) -> None:
+        self._tokens = tokens
+        self._lock = threading.Lock()
+        self._store: dict[str, tuple[tuple[str, ...], dict[K, V]]] = {}
+
+    def _stamp(self, session: Session) -> tuple[str, ...] | None:
+        tokens = cache_tokens(session)
+        if any(name not in tokens for name in self._tokens):
+            return None  # a token row is missing: never trust a snapshot
+        return tuple(tokens[name] for name in self._tokens)
+
+    def get(self, session: Session, key: K, build: Callable[[], V]) -> V:
+        stamp = self._stamp(session)
+        if stamp is None:
+            return build()
+        db = database_key(session)
+        entry = self._store.get(db)
+        if entry is not None and entry[0] == stamp:
+            found = entry[1].get(key, _MISSING)
+            if found is not _MISSING:
+                return found  # type: ignore[return-value]
+        value = build()
+        if self._stamp(session) != stamp:
+            return value  # this session changed watched rows meanwhile: do not store
+        with self._lock:
+            entry = self._store.get(db)
+            if entry is None or entry[0] != stamp:
+                if db not in self._store and len(self._store) >= _MAX_DATABASES:
+                    self._store.pop(next(iter(self._store)))
+                entry = (stamp, {})
+                self._store[db] = entry
+            entry[1][key] = value
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._store.clear()

@@ -24,7 +24,7 @@ from gongzhi.auth.models import ROLES, SUPERVISOR_ROLES, ApiToken, LoginThrottle
 from gongzhi.auth.pii import PII_READER_ROLES, normalize_id_number, normalize_phone
 from gongzhi.auth.scope import area_path, in_scope, subtree_condition
 from gongzhi.config import Settings, get_settings
-from gongzhi.db import lock_for_update
+from gongzhi.db import lock_for_update, watch
 from gongzhi.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from gongzhi.geo.models import Area
 from gongzhi.i18n import LANGUAGES
@@ -66,6 +66,61 @@ def _unit_not_found(code: str) -> NotFound:
 
 def get_unit_by_code(session: Session, code: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.code == code))
+
+
+# --- cache tokens ------------------------------------------------------------------------------
+# Per-process caches of who handles what (cases' routing, a grid's worker, a unit's staff) are
+# checked against these tokens (gongzhi.db.watch). Users bump only on the fields those caches
+# read; a login (last_login_at) or a password change does not.
+
+UNITS_TOKEN = "auth.units"
+USERS_TOKEN = "auth.users"
+watch(UNITS_TOKEN, Unit)
+watch(
+    USERS_TOKEN,
+    User,
+    fields=frozenset(
+        {"username", "role", "area_id", "unit_id", "is_active", "language", "email", "display_name"}
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """What notices and case views need of a person: no personal data beyond email/language."""
+
+    id: int
+    username: str
+    display_name: str
+    language: str
+    email: str
+    is_active: bool
+
+
+def person(user: User) -> Person:
+    return Person(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        language=user.language,
+        email=user.email,
+        is_active=user.is_active,
+    )
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """An immutable snapshot of a unit (safe to cache and share between threads)."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str
+    webhook_url: str
+
+
+def unit_ref(unit: Unit) -> UnitRef:
+    return UnitRef(id=unit.id, code=unit.code, name=unit.name, name_en=unit.name_en, webhook_url=unit.webhook_url)
 
 
 # --- units -------------------------------------------------------------------------------------

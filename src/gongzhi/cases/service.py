@@ -6,7 +6,8 @@ a state change, its timeline entry (audit chain) and its outbox messages commit 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,20 +16,25 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from gongzhi.audit import service as audit
+from gongzhi.audit.models import AuditEntry
 from gongzhi.auth import pii
 from gongzhi.auth import service as accounts
 from gongzhi.auth.models import SUPERVISOR_ROLES, Unit, User
 from gongzhi.auth.scope import area_path
-from gongzhi.cases import messages  # noqa: F401  (registers the catalogue)
-from gongzhi.cases.calendar import WorkCalendar, load_calendar
+from gongzhi.auth.service import Person, UnitRef
+from gongzhi.cases import (
+    messages,  # noqa: F401  (registers the catalogue)
+    reference,
+)
+from gongzhi.cases.calendar import WorkCalendar
 from gongzhi.cases.models import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
     Case,
     CaseUnit,
     Category,
-    SlaPolicy,
 )
+from gongzhi.cases.reference import CategoryInfo
 from gongzhi.cases.schemas import CaseIn
 from gongzhi.clock import local
 from gongzhi.config import get_settings
@@ -90,6 +96,24 @@ class TimelineItem:
     data: dict[str, Any]
 
 
+# Reference data reaches the rules either as rows (transitions) or as cached snapshots (intake).
+CategoryLike = Category | CategoryInfo
+UnitLike = Unit | UnitRef
+PersonLike = User | Person
+
+
+@dataclass
+class Intake:
+    """A case created in this request, with what intake already holds for its response."""
+
+    case: Case
+    category: CategoryInfo
+    grid: Area
+    unit: UnitRef | None
+    assignee: Person | None
+    entries: list[AuditEntry] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class SweepReport:
     escalated: int
@@ -123,7 +147,7 @@ def list_categories(session: Session, *, public_only: bool = False) -> list[Cate
     return list(session.scalars(stmt))
 
 
-def _check_attributes(cat: Category, given: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+def _check_attributes(cat: CategoryLike, given: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """Validate answers to the category's extra questions; return them and any priority they raise to."""
     defs = {d["code"]: d for d in cat.attributes}
     for code in given:
@@ -201,8 +225,8 @@ def grid_worker_of(session: Session, grid: Area) -> User | None:
     return min(workers, key=lambda u: u.id, default=None)
 
 
-def _clock_for(session: Session, case: Case, category: Category) -> tuple[int, str, int, str]:
-    policy = session.get(SlaPolicy, case.priority)
+def _clock_for(session: Session, case: Case, category: CategoryLike) -> tuple[int, str, int, str]:
+    policy = reference.sla_clock(session, case.priority)
     if policy is None:
         raise Invalid("category_not_found", code=case.priority)
     return (
@@ -218,9 +242,17 @@ _SOURCES_FOR_RESIDENTS = ("citizen", "open311")
 
 def create_case(session: Session, *, actor: User | None, data: CaseIn, now: datetime) -> Case:
     """Intake: place in its grid, route to the responsible unit and the grid's worker, start the clocks."""
+    return intake(session, actor=actor, data=data, now=now).case
+
+
+def intake(session: Session, *, actor: User | None, data: CaseIn, now: datetime) -> Intake:
+    """create_case, returning also the category, grid, unit, assignee and timeline entries it wrote
+    (so the response needs no second read of what this request just created)."""
     if data.source not in _SOURCES_FOR_RESIDENTS and (actor is None or actor.role == "resident"):
         raise Forbidden("case_source_forbidden", source=data.source)
-    category = get_category(session, data.category)
+    category = reference.category(session, data.category)
+    if category is None:
+        raise Invalid("category_not_found", code=data.category)
     if not category.public and data.source in _SOURCES_FOR_RESIDENTS:
         raise Invalid("category_not_public", code=category.code)
     attributes, raised = _check_attributes(category, data.attributes)
@@ -232,9 +264,9 @@ def create_case(session: Session, *, actor: User | None, data: CaseIn, now: date
         reporter_name = reporter_name or actor.display_name
         reporter_phone = reporter_phone or actor.phone
     # Route and start the clocks before the insert, so the case is written once, in its final state.
-    unit = route_unit(session, category.unit_kind, grid)
-    worker = grid_worker_of(session, grid)
-    keep_loaded(session, category, grid, unit, worker)
+    unit = reference.routed_unit(session, category.unit_kind, grid)
+    worker = reference.grid_worker(session, grid)
+    keep_loaded(session, grid)
     case = Case(
         created_at=now,
         updated_at=now,
@@ -261,16 +293,23 @@ def create_case(session: Session, *, actor: User | None, data: CaseIn, now: date
         _await_dispatch(session, case, category, now)
     session.add(case)
     session.flush()  # the id, for the timeline
-    _log(session, case, actor, "create", None, "new", now, note="", extra={"source": data.source})
+    done = Intake(case=case, category=category, grid=grid, unit=unit, assignee=worker)
+    done.entries.append(
+        _log(session, case, actor, "create", None, "new", now, note="", extra={"source": data.source})
+    )
     if routed:
-        _announce_dispatch(session, case, category, unit, worker, actor=None, before="new", now=now, note="")
-    return case
+        done.entries.append(
+            _announce_dispatch(
+                session, case, category, unit, worker, actor=None, before="new", now=now, note="", grid=grid
+            )
+        )
+    return done
 
 
-def _await_dispatch(session: Session, case: Case, category: Category, now: datetime) -> None:
+def _await_dispatch(session: Session, case: Case, category: CategoryLike, now: datetime) -> None:
     """Nobody to route to yet: the dispatcher works against the accept clock, and the sweep escalates."""
     accept_amount, accept_unit, _, _ = _clock_for(session, case, category)
-    case.accept_due_at = load_calendar(session, now).deadline(now, accept_amount, accept_unit)
+    case.accept_due_at = reference.work_calendar(session).deadline(now, accept_amount, accept_unit)
     case.next_check_at = case.accept_due_at
 
 
@@ -291,12 +330,17 @@ def _dispatch(
 
 
 def _set_dispatch(
-    session: Session, case: Case, category: Category, unit: Unit | None, assignee: User | None, now: datetime
+    session: Session,
+    case: Case,
+    category: CategoryLike,
+    unit: UnitLike | None,
+    assignee: PersonLike | None,
+    now: datetime,
 ) -> None:
     """Hand the case to the unit and person, and start the accept clock (and the resolve clock once)."""
     accept_amount, accept_unit, resolve_amount, resolve_unit = _clock_for(session, case, category)
     needs_calendar = "working_days" in (accept_unit, resolve_unit)
-    calendar = load_calendar(session, now) if needs_calendar else WorkCalendar()
+    calendar = reference.work_calendar(session) if needs_calendar else WorkCalendar()
     case.unit_id = unit.id if unit else None
     case.assignee_id = assignee.id if assignee else None
     case.status = "dispatched"
@@ -312,17 +356,18 @@ def _set_dispatch(
 def _announce_dispatch(
     session: Session,
     case: Case,
-    category: Category,
-    unit: Unit | None,
-    assignee: User | None,
+    category: CategoryLike,
+    unit: UnitLike | None,
+    assignee: PersonLike | None,
     *,
     actor: User | None,
     before: str,
     now: datetime,
     note: str,
-) -> None:
+    grid: Area | None = None,
+) -> AuditEntry:
     """The timeline entry and the notices to the assignee, the unit's staff and the unit's robot."""
-    _log(
+    entry = _log(
         session,
         case,
         actor,
@@ -333,13 +378,14 @@ def _announce_dispatch(
         note=note,
         extra={"unit": unit.code if unit else None, "assignee_id": assignee.id if assignee else None},
     )
-    recipients = [assignee] if assignee else []
+    recipients: list[PersonLike] = [assignee] if assignee else []
     if unit is not None:
-        recipients += accounts.users_with_unit(session, unit_id=unit.id, role="dept_staff")
-    params = _notice_params(session, case, category)
+        recipients += reference.unit_staff(session, unit.id)
+    params = _notice_params(session, case, category, grid=grid, unit=unit)
     _notify_users(session, recipients, "case.dispatched", case, now, params)
     if unit is not None and unit.webhook_url:
         _webhook(session, unit.webhook_url, "case.dispatched", case, now, params)
+    return entry
 
 
 # ---------------------------------------------------------------- scope
@@ -804,7 +850,7 @@ def sweep(session: Session, now: datetime, *, batch: int = 200) -> SweepReport:
         # Each further miss climbs again: a fresh clock of the same length starts now.
         accept_amount, accept_unit, resolve_amount, resolve_unit = _clock_for(session, case, category)
         amount, unit = (accept_amount, accept_unit) if missed == "accept" else (resolve_amount, resolve_unit)
-        case.next_check_at = load_calendar(session, now).deadline(now, amount, unit)
+        case.next_check_at = reference.work_calendar(session).deadline(now, amount, unit)
         escalated += 1
     session.flush()
     return SweepReport(escalated=escalated, auto_closed=closed)
@@ -819,8 +865,13 @@ def timeline(session: Session, user: User, case_id: int) -> list[TimelineItem]:
 
 
 def timeline_of(session: Session, case: Case) -> list[TimelineItem]:
+    return timeline_items(audit.entries_for(session, "case", case.id))
+
+
+def timeline_items(entries: Sequence[AuditEntry]) -> list[TimelineItem]:
+    """A case's timeline from its audit entries (read back, or just written by this request)."""
     items = []
-    for e in audit.entries_for(session, "case", case.id):
+    for e in entries:
         if not e.kind.startswith("case."):
             continue
         d = e.data
@@ -850,11 +901,11 @@ def _log(
     *,
     note: str,
     extra: dict[str, Any] | None = None,
-) -> None:
+) -> AuditEntry:
     data: dict[str, Any] = {"action": action, "from": before, "to": after, "note": note}
     if extra:
         data |= extra
-    audit.append(
+    return audit.append(
         session,
         kind="case.created" if action == "create" else "case.transition",
         subject_type="case",
@@ -875,9 +926,19 @@ def _unit_code(session: Session, unit_id: int | None) -> str | None:
     return unit.code if unit else None
 
 
-def _notice_params(session: Session, case: Case, category: Category) -> dict[str, Any]:
-    grid = session.get(Area, case.grid_id) if case.grid_id else None
-    unit = session.get(Unit, case.unit_id) if case.unit_id else None
+def _notice_params(
+    session: Session,
+    case: Case,
+    category: CategoryLike,
+    *,
+    grid: Area | None = None,
+    unit: UnitLike | None = None,
+) -> dict[str, Any]:
+    """Text for notices. `grid` and `unit` may be given when the caller holds the case's own."""
+    if grid is None or grid.id != case.grid_id:
+        grid = session.get(Area, case.grid_id) if case.grid_id else None
+    if unit is None or unit.id != case.unit_id:
+        unit = session.get(Unit, case.unit_id) if case.unit_id else None
     due = case.accept_due_at if case.accepted_at is None else case.resolve_due_at
     return {
         "number": case_number(case),
@@ -908,7 +969,7 @@ def _supervisors(session: Session, case: Case, *, start_level: int) -> list[User
 
 
 def _notify_users(
-    session: Session, users: list[User], topic: str, case: Case, now: datetime, params: dict[str, Any]
+    session: Session, users: Sequence[PersonLike], topic: str, case: Case, now: datetime, params: dict[str, Any]
 ) -> None:
     key = topic.replace(".", "_")
     seen: set[int] = set()

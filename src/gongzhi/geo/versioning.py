@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
+from gongzhi.db import watch
 from gongzhi.geo.models import Area, GeoState
 
 GRID = "grid"
@@ -33,3 +34,8 @@ def _bump_grid_version(session: Session, _context: Any, _instances: Any) -> None
     if not _areas_changed(session):
         return
     session.execute(update(GeoState).where(GeoState.id == 1).values(grid_version=uuid.uuid4().hex))
+
+
+# Every area row (not only grids): routing climbs the area tree from a case's grid.
+AREAS_TOKEN = "geo.areas"
+watch(AREAS_TOKEN, Area)
