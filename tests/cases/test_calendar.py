@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from gongzhi.cases.calendar import WorkCalendar, load_calendar
+from gongzhi.cases.calendar import WorkCalendar
+from gongzhi.cases.reference import work_calendar
 from gongzhi.cases.seed import load_calendar as shipped_days
 from gongzhi.clock import SHANGHAI
 
@@ -55,5 +56,5 @@ def test_deadline_rejects_unknown_unit() -> None:
 
 
 def test_calendar_loaded_from_database_matches_seed(session: Session) -> None:
-    cal = load_calendar(session, sh(2026, 9, 28))
+    cal = work_calendar(session)
     assert cal.add_working_days(sh(2026, 9, 30, 9), 1) == sh(2026, 10, 9).astimezone(UTC)

@@ -9,14 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from gongzhi.cases.models import CalendarDay
 from gongzhi.clock import SHANGHAI
-
-# How far ahead one deadline may look; 10 working days never span more than this, even over 春节.
-_HORIZON_DAYS = 60
 
 
 class WorkCalendar:
@@ -46,14 +39,3 @@ class WorkCalendar:
         if unit == "working_days":
             return self.add_working_days(start, amount)
         raise ValueError(f"unknown SLA unit {unit!r}")
-
-
-def load_calendar(session: Session, start: datetime) -> WorkCalendar:
-    """The exceptions that can matter for a clock starting at `start` (a small indexed range read)."""
-    first = start.astimezone(SHANGHAI).date()
-    rows = session.execute(
-        select(CalendarDay.day, CalendarDay.is_workday).where(
-            CalendarDay.day >= first, CalendarDay.day <= first + timedelta(days=_HORIZON_DAYS)
-        )
-    ).all()
-    return WorkCalendar((d, w) for d, w in rows)

@@ -133,13 +133,6 @@ def actor_name(user: User | None, lang: str = "zh") -> str:
 # ---------------------------------------------------------------- categories
 
 
-def get_category(session: Session, code: str) -> Category:
-    cat = session.scalar(select(Category).where(Category.code == code, Category.is_active.is_(True)))
-    if cat is None:
-        raise Invalid("category_not_found", code=code)
-    return cat
-
-
 def list_categories(session: Session, *, public_only: bool = False) -> list[Category]:
     stmt = select(Category).where(Category.is_active.is_(True)).order_by(Category.sort_order, Category.id)
     if public_only:
