@@ -210,9 +210,29 @@ def create_app(
 def _mount_modules(app: FastAPI) -> None:
     from gongzhi.auth.api import router as auth_router
     from gongzhi.cases.api import router as cases_router
+    from gongzhi.council.api import router as council_router
+    from gongzhi.council.ballot_api import router as ballot_router
+    from gongzhi.council.volunteer_api import router as volunteer_router
+    from gongzhi.devices.api import router as devices_router
+    from gongzhi.eldercare.api import router as eldercare_router
     from gongzhi.geo.api import router as geo_router
+    from gongzhi.mediation.api import router as mediation_router
+    from gongzhi.mediation.triage_api import router as triage_router
+    from gongzhi.open311.api import router as open311_router
     from gongzhi.web.pages import mount as mount_pages
 
-    for router in (auth_router, geo_router, cases_router):
+    for router in (
+        auth_router,
+        geo_router,
+        cases_router,
+        devices_router,
+        open311_router,
+        council_router,
+        ballot_router,
+        volunteer_router,
+        eldercare_router,
+        mediation_router,
+        triage_router,
+    ):
         app.include_router(router)
     mount_pages(app)

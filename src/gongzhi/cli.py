@@ -12,7 +12,11 @@ from gongzhi.auth.commands import app as user_app
 from gongzhi.auth.commands import unit_app
 from gongzhi.config import get_settings
 from gongzhi.db import database_from_settings, upgrade_schema
+from gongzhi.devices.commands import app as devices_app
+from gongzhi.eldercare.commands import app as eldercare_app
 from gongzhi.geo.commands import app as areas_app
+from gongzhi.mediation.triage_commands import app as triage_app
+from gongzhi.open311.commands import app as open311_app
 
 console = Console()
 app = typer.Typer(help="共治 gongzhi：基层治理平台", no_args_is_help=True, add_completion=False)
@@ -22,6 +26,10 @@ app.add_typer(areas_app, name="areas")
 app.add_typer(user_app, name="user")
 app.add_typer(unit_app, name="unit")
 app.add_typer(audit_app, name="audit")
+app.add_typer(devices_app, name="devices")
+app.add_typer(open311_app, name="open311")
+app.add_typer(triage_app, name="triage")
+app.add_typer(eldercare_app, name="eldercare")
 
 
 def init_database() -> None:

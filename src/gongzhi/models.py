@@ -3,8 +3,31 @@
 from gongzhi.audit import models as audit_models
 from gongzhi.auth import models as auth_models
 from gongzhi.cases import models as cases_models
+from gongzhi.council import ballot_models as council_ballot_models
+from gongzhi.council import models as council_models
+from gongzhi.council import volunteer_models as council_volunteer_models
 from gongzhi.db import Base
+from gongzhi.devices import models as devices_models
+from gongzhi.eldercare import models as eldercare_models
 from gongzhi.geo import models as geo_models
+from gongzhi.mediation import models as mediation_models
+from gongzhi.mediation import triage_models as mediation_triage_models
 from gongzhi.notify import models as notify_models
+from gongzhi.open311 import models as open311_models
 
-__all__ = ["Base", "audit_models", "auth_models", "cases_models", "geo_models", "notify_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "auth_models",
+    "cases_models",
+    "council_ballot_models",
+    "council_models",
+    "council_volunteer_models",
+    "devices_models",
+    "eldercare_models",
+    "geo_models",
+    "mediation_models",
+    "mediation_triage_models",
+    "notify_models",
+    "open311_models",
+]

@@ -12,7 +12,7 @@ from gongzhi.db import Base
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 SLA_UNITS = ("minutes", "working_days")
-SOURCES = ("citizen", "open311", "staff", "mediation", "sensing", "eldercare", "council", "volunteer")
+SOURCES = ("citizen", "open311", "staff", "dispute", "sensing", "eldercare", "council", "volunteer")
 STATUSES = (
     "new",
     "dispatched",

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Source = Literal["citizen", "open311", "staff", "mediation", "sensing", "eldercare", "council", "volunteer"]
+Source = Literal["citizen", "open311", "staff", "dispute", "sensing", "eldercare", "council", "volunteer"]
 Action = Literal[
     "dispatch",
     "accept",

@@ -499,7 +499,11 @@ class VersionedStatic(StaticFiles):
 
 
 def mount(app: FastAPI) -> None:
-    """Mount static files and page routes on the app."""
+    """Mount static files and page routes on the app (the modules' pages live beside these)."""
+    from gongzhi.web import ballot_pages, council_pages, eldercare_pages, mediation_pages, volunteer_pages
+
     app.include_router(router)
+    for module in (council_pages, ballot_pages, volunteer_pages, eldercare_pages, mediation_pages):
+        app.include_router(module.router)
     app.mount("/static", VersionedStatic(directory=STATIC_DIR), name="static")
     app.state.page_error_handler = page_error

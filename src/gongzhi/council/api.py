@@ -1,0 +1,7 @@
+"""Councils, meetings, motions and votes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Owners' ballots under Civil Code art. 278."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

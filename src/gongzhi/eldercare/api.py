@@ -1,0 +1,7 @@
+"""Elders, wearables, NEWS2 and alarms."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

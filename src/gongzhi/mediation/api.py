@@ -1,0 +1,7 @@
+"""Disputes, matching, mediation records and the risk registry."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Owners' ballot pages with the art. 278 conditions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

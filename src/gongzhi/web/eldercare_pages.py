@@ -1,0 +1,7 @@
+"""Elderly-care duty board, elder pages and coverage."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
