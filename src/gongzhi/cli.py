@@ -17,6 +17,7 @@ from gongzhi.eldercare.commands import app as eldercare_app
 from gongzhi.geo.commands import app as areas_app
 from gongzhi.mediation.triage_commands import app as triage_app
 from gongzhi.open311.commands import app as open311_app
+from gongzhi.sensing.commands import app as forecast_app
 
 console = Console()
 app = typer.Typer(help="共治 gongzhi：基层治理平台", no_args_is_help=True, add_completion=False)
@@ -30,6 +31,7 @@ app.add_typer(devices_app, name="devices")
 app.add_typer(open311_app, name="open311")
 app.add_typer(triage_app, name="triage")
 app.add_typer(eldercare_app, name="eldercare")
+app.add_typer(forecast_app, name="forecast")
 
 
 def init_database() -> None:

@@ -1,0 +1,314 @@
+"""Detector forecasts 30 (up to 60) minutes ahead: a linear blend of what the detector did last,
+its usual level for that time of week, yesterday at that time, and the street-wide anomaly.
+
+Every feature of a forecast for slot j is computed from readings at or before its origin
+i = j - H (H = horizon in slots), so a forecast never sees its own future. The coefficients are
+refitted once per day of origins from samples whose targets lie before that day began (rolling
+origin), by least squares, separately for five blocks of the day (night, morning peak, day,
+evening peak, evening), because how fast a detector returns to its usual level differs between
+a rush hour and the night.
+
+Series live on a regular grid of slots (the detectors' reporting interval), one row per
+detector, NaN where nothing was reported; all arrays here are (detectors, slots).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+# Hours at which the blocks of the day start (target's local wall time).
+DAY_BLOCKS = (0, 6, 10, 16, 20)
+FEATURES = ("last", "last3", "week_target", "week_origin", "recent_target", "recent_origin",
+            "day_target", "day_origin", "street_anomaly")
+# Weight of the most recent week in the recent-weeks level (the rest: older weeks, decaying).
+RECENT_WEIGHT = 0.5
+TRAIN_DAYS = 28
+MAX_SAMPLES = 400_000
+RIDGE = 1e-3
+
+
+@dataclass
+class Panel:
+    """Readings on a regular grid: values[s, k] is detector s at start + k*step (NaN: none)."""
+
+    sensors: list[str]
+    start: datetime
+    step: timedelta
+    values: Array
+    misaligned: bool = False  # some readings lie off the slot times
+
+    @property
+    def slots(self) -> int:
+        return int(self.values.shape[1])
+
+    def slot_of(self, ts: datetime) -> int:
+        return round((ts - self.start) / self.step)
+
+    def slots_of(self, epoch: NDArray[np.float64]) -> NDArray[np.int64]:
+        return np.round((epoch - self.start.timestamp()) / self.step.total_seconds()).astype(np.int64)
+
+    def time_of(self, slot: int) -> datetime:
+        return self.start + slot * self.step
+
+
+def infer_step_seconds(epoch: NDArray[np.float64], sensor: NDArray[np.int64]) -> float:
+    """The reporting interval: the most common gap between a detector's consecutive readings."""
+    order = np.lexsort((epoch, sensor))
+    e, d = epoch[order], sensor[order]
+    gaps = np.round(np.diff(e))
+    gaps = gaps[(np.diff(d) == 0) & (gaps > 0)]
+    if len(gaps) == 0:
+        raise ValueError("cannot infer the interval: no detector has two readings at different times")
+    values, counts = np.unique(gaps, return_counts=True)
+    return float(values[np.argmax(counts)])  # ties: the shorter gap (np.unique sorts ascending)
+
+
+def panel_from_arrays(epoch: NDArray[np.float64], sensor: NDArray[np.int64], value: NDArray[np.float64],
+                      sensors: list[str], tz: tzinfo, step: timedelta | None = None) -> Panel:
+    """Put readings on the grid (epoch seconds, sensor index, value); a repeated slot keeps the later row."""
+    if len(epoch) == 0:
+        raise ValueError("no readings")
+    step_s = step.total_seconds() if step else infer_step_seconds(epoch, sensor)
+    t0 = float(epoch.min())
+    slots = np.round((epoch - t0) / step_s).astype(np.int64)
+    values = np.full((len(sensors), int(slots.max()) + 1), np.nan)
+    values[sensor, slots] = value  # later rows overwrite earlier ones
+    start = datetime.fromtimestamp(t0, UTC).astimezone(tz)
+    misaligned = bool(np.any(np.abs(epoch - (t0 + slots * step_s)) > 1.0))
+    return Panel(sensors, start, timedelta(seconds=step_s), values, misaligned)
+
+
+def build_panel(rows: Sequence[tuple[datetime, str, float]], step: timedelta | None = None) -> Panel:
+    """build a Panel from (aware timestamp, sensor, value) rows."""
+    if not rows:
+        raise ValueError("no readings")
+    sensors = sorted({r[1] for r in rows})
+    index = {s: n for n, s in enumerate(sensors)}
+    epoch = np.array([r[0].timestamp() for r in rows])
+    sensor = np.array([index[r[1]] for r in rows], dtype=np.int64)
+    value = np.array([r[2] for r in rows], dtype=np.float64)
+    tz = rows[0][0].tzinfo or UTC
+    return panel_from_arrays(epoch, sensor, value, sensors, tz, step)
+
+
+# ---------------------------------------------------------------- features
+
+
+def forward_fill(y: Array) -> Array:
+    """Each slot's latest reading at or before it (NaN before the first)."""
+    n = y.shape[1]
+    idx = np.where(np.isnan(y), -1, np.arange(n))
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    out = np.take_along_axis(y, np.maximum(idx, 0), axis=1)
+    out[idx < 0] = np.nan
+    return out
+
+
+def shift(y: Array, k: int) -> Array:
+    """y[:, j - k] at j (NaN where j - k < 0)."""
+    out = np.full_like(y, np.nan)
+    if k < y.shape[1]:
+        out[:, k:] = y[:, : y.shape[1] - k]
+    return out
+
+
+def seasonal_mean(y: Array, period: int) -> Array:
+    """Mean of y[:, j - period], y[:, j - 2*period], … (every earlier season; NaN when none)."""
+    total = np.zeros_like(y)
+    count = np.zeros_like(y)
+    for begin in range(period, y.shape[1], period):
+        end = min(begin + period, y.shape[1])
+        prev = y[:, begin - period : end - period]
+        ok = ~np.isnan(prev)
+        total[:, begin:end] = total[:, begin - period : end - period] + np.where(ok, prev, 0.0)
+        count[:, begin:end] = count[:, begin - period : end - period] + ok
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def seasonal_recent(y: Array, period: int, weight: float = RECENT_WEIGHT) -> Array:
+    """Exponentially weighted mean of the same slot in earlier seasons, the latest weighing most."""
+    level = np.full_like(y, np.nan)
+    for begin in range(period, y.shape[1], period):
+        end = min(begin + period, y.shape[1])
+        prev = y[:, begin - period : end - period]
+        before = level[:, begin - period : end - period]
+        blended = np.where(np.isnan(before), prev, weight * prev + (1 - weight) * before)
+        level[:, begin:end] = np.where(np.isnan(prev), before, blended)
+    return level
+
+
+def _fill(primary: Array, *fallbacks: Array) -> Array:
+    out = primary.copy()
+    for fb in fallbacks:
+        out = np.where(np.isnan(out), fb, out)
+    return out
+
+
+@dataclass
+class Features:
+    """Feature stack X[f, s, j] for targets j with origin j - horizon, and the baselines."""
+
+    horizon: int
+    x: Array  # (len(FEATURES), detectors, slots)
+    persistence: Array
+    weekly_average: Array
+    seasoned: NDArray[np.bool_]  # a week of history stands behind the target (no fallback features)
+
+
+def features(panel: Panel, horizon: int) -> Features:
+    """Features for every target slot, each from readings at or before its origin only."""
+    y = panel.values
+    week = round(timedelta(days=7) / panel.step)
+    day = round(timedelta(days=1) / panel.step)
+    if not 1 <= horizon < day:
+        raise ValueError("horizon must be at least one interval and less than a day")
+    filled = forward_fill(y)
+    last_o = filled
+    last3_o = np.nanmean(np.stack([filled, shift(filled, 1), shift(filled, 2)]), axis=0)
+    week_t = seasonal_mean(y, week)  # at target j: seasons j - week … (all <= origin as horizon < week)
+    recent_t = seasonal_recent(y, week)
+    day_t = shift(y, day)
+    # The street-wide anomaly at the origin: the median detector's relative departure from its usual level.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(week_t > 0, last_o / week_t - 1.0, np.nan)
+    street = np.full(y.shape[1], np.nan)
+    has = ~np.all(np.isnan(rel), axis=0)
+    street[has] = np.nanmedian(rel[:, has], axis=0)
+    street = np.clip(np.nan_to_num(street), -0.9, 3.0)
+    if panel.misaligned:
+        # Detectors report at different offsets within a slot: another detector's reading in the
+        # origin slot may be later than this one's origin, so use the slot before.
+        street = np.concatenate([[0.0], street[:-1]])
+
+    # Move origin-time quantities to their target slot.
+    last = shift(last_o, horizon)
+    last3 = shift(last3_o, horizon)
+    week_o = shift(week_t, horizon)
+    recent_o = shift(recent_t, horizon)
+    day_o = shift(day_t, horizon)
+    anomaly = shift(np.broadcast_to(street, y.shape).copy(), horizon)
+
+    week_t_f = _fill(week_t, recent_t, day_t, last)
+    week_o_f = _fill(week_o, recent_o, day_o, last)
+    recent_t_f = _fill(recent_t, week_t_f)
+    recent_o_f = _fill(recent_o, week_o_f)
+    day_t_f = _fill(day_t, week_t_f)
+    day_o_f = _fill(day_o, week_o_f)
+    x = np.stack([
+        last, _fill(last3, last), week_t_f, week_o_f, recent_t_f, recent_o_f, day_t_f, day_o_f,
+        np.nan_to_num(anomaly) * week_t_f,
+    ])
+    seasoned = ~np.isnan(week_t) & ~np.isnan(week_o) & ~np.isnan(day_t) & ~np.isnan(day_o)
+    return Features(horizon=horizon, x=x, persistence=last, weekly_average=_fill(week_t, last), seasoned=seasoned)
+
+
+# ---------------------------------------------------------------- the model
+
+
+@dataclass
+class Model:
+    """Coefficients per block of the day; `fitted_through` is the last target slot it learnt from."""
+
+    coef: dict[int, Array] = field(default_factory=dict)
+    fitted_through: int = -1
+
+    def predict(self, feats: Features, blocks: NDArray[np.int64], s: NDArray[np.int64],
+                j: NDArray[np.int64]) -> Array:
+        x = feats.x[:, s, j].T  # (n, features)
+        out = np.full(len(j), np.nan)
+        for block, beta in self.coef.items():
+            sel = blocks[j] == block
+            # Row-wise sums, not a BLAS product: a row's result must not depend on its neighbours.
+            out[sel] = (x[sel] * beta).sum(axis=1)
+        missing = np.isnan(out)
+        out[missing] = _default_blend(x[missing])
+        return out
+
+
+def _default_blend(x: Array) -> Array:
+    # Before any fit: half the last reading, half the usual level.
+    return 0.5 * x[:, 0] + 0.5 * x[:, 2]
+
+
+def block_of_slots(panel: Panel) -> NDArray[np.int64]:
+    """The block of the day (index into DAY_BLOCKS) of every slot, by its wall-clock hour."""
+    hours = np.array([panel.time_of(k).hour for k in range(panel.slots)])
+    return np.searchsorted(np.array(DAY_BLOCKS), hours, side="right").astype(np.int64) - 1
+
+
+def fit(panel: Panel, feats: Features, blocks: NDArray[np.int64], through: int) -> Model:
+    """Least squares on targets in (through - TRAIN_DAYS days, through], one fit per block."""
+    day = round(timedelta(days=1) / panel.step)
+    lo = max(0, through - TRAIN_DAYS * day)
+    y = panel.values[:, lo : through + 1]
+    x = feats.x[:, :, lo : through + 1]
+    ok = ~np.isnan(y) & ~np.any(np.isnan(x), axis=0)
+    seasoned = ok & feats.seasoned[:, lo : through + 1]
+    # Learn from targets with a week of history behind them, as every later forecast has, once
+    # there are a couple of days of them; the first week's stand-in features behave differently.
+    if seasoned.sum() >= 2 * day * max(1, len(panel.sensors) // 2):
+        ok = seasoned
+    s_idx, j_rel = np.nonzero(ok)
+    model = Model(fitted_through=through)
+    if len(j_rel) > MAX_SAMPLES:  # an even thinning keeps every block and detector represented
+        keep = np.linspace(0, len(j_rel) - 1, MAX_SAMPLES).astype(np.int64)
+        s_idx, j_rel = s_idx[keep], j_rel[keep]
+    for block in range(len(DAY_BLOCKS)):
+        sel = blocks[lo + j_rel] == block
+        if sel.sum() < 10 * len(FEATURES):
+            continue
+        # Fresh contiguous copies: the same numbers in the same layout give bit-identical sums,
+        # whatever the rest of the series holds (a forecast must not change with later data).
+        xb = np.ascontiguousarray(x[:, s_idx[sel], j_rel[sel]].T)
+        yb = np.ascontiguousarray(y[s_idx[sel], j_rel[sel]])
+        # Ridge, scaled to the data, keeps the solution stable when features nearly coincide
+        # (e.g. the weekly and recent levels in the first weeks).
+        gram = xb.T @ xb
+        gram += RIDGE * np.trace(gram) / len(FEATURES) * np.eye(len(FEATURES))
+        model.coef[block] = np.linalg.solve(gram, xb.T @ yb)
+    return model
+
+
+@dataclass(frozen=True)
+class Forecasts:
+    predicted: Array  # for the requested (sensor, slot) pairs
+    persistence: Array
+    weekly_average: Array
+
+
+def rolling_forecast(panel: Panel, horizon: int, targets_s: NDArray[np.int64],
+                     targets_j: NDArray[np.int64]) -> Forecasts:
+    """Forecast each (detector, slot) target from data up to its origin, refitting once per day of
+    origins on targets before that day began."""
+    feats = features(panel, horizon)
+    blocks = block_of_slots(panel)
+    day = round(timedelta(days=1) / panel.step)
+    predicted = np.full(len(targets_j), np.nan)
+    origins = targets_j - horizon
+    # Model k is fitted on targets up to slot k*day - 1 (< every origin of day k), used for origins in day k.
+    versions = np.floor_divide(np.maximum(origins, 0), day)
+    for version in np.unique(versions):
+        sel = versions == version
+        model = fit(panel, feats, blocks, int(version) * day - 1) if version > 0 else Model()
+        predicted[sel] = model.predict(feats, blocks, targets_s[sel], targets_j[sel])
+    persistence = feats.persistence[targets_s, targets_j]
+    weekly = feats.weekly_average[targets_s, targets_j]
+    # A detector with nothing before its origin: its usual level if known, else nothing to go on.
+    predicted = np.where(np.isnan(predicted), weekly, predicted)
+    first_origin = int(origins.min(initial=panel.slots))
+    if np.nanmin(panel.values[:, : max(first_origin, 0) + 1], initial=np.inf) >= 0:
+        predicted = np.maximum(predicted, 0.0)  # the history has no negative values: neither will these
+    return Forecasts(predicted, persistence, weekly)
+
+
+def horizon_slots(horizon: timedelta, step: timedelta) -> int:
+    """Slots between origin and target: the origin is the last slot at or before target - horizon."""
+    return max(1, int(np.ceil(horizon / step - 1e-9)))
