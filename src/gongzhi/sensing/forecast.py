@@ -163,22 +163,16 @@ class Features:
     seasoned: NDArray[np.bool_]  # a week of history stands behind the target (no fallback features)
 
 
-def features(panel: Panel, horizon: int) -> Features:
-    """Features for every target slot, each from readings at or before its origin only."""
-    y = panel.values
+def street_anomaly(panel: Panel, *, sample: int = 512) -> Array:
+    """Per slot, the median detector's relative departure from its usual level (a holiday, a storm),
+    from at most `sample` detectors spread over the list; clipped, 0 where unknown."""
     week = round(timedelta(days=7) / panel.step)
-    day = round(timedelta(days=1) / panel.step)
-    if not 1 <= horizon < day:
-        raise ValueError("horizon must be at least one interval and less than a day")
-    filled = forward_fill(y)
-    last_o = filled
-    last3_o = np.nanmean(np.stack([filled, shift(filled, 1), shift(filled, 2)]), axis=0)
-    week_t = seasonal_mean(y, week)  # at target j: seasons j - week … (all <= origin as horizon < week)
-    recent_t = seasonal_recent(y, week)
-    day_t = shift(y, day)
-    # The street-wide anomaly at the origin: the median detector's relative departure from its usual level.
+    pick = np.unique(np.linspace(0, len(panel.sensors) - 1, min(sample, len(panel.sensors))).astype(np.int64))
+    y = panel.values[pick]
+    last = forward_fill(y)
+    usual = seasonal_mean(y, week)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rel = np.where(week_t > 0, last_o / week_t - 1.0, np.nan)
+        rel = np.where(usual > 0, last / usual - 1.0, np.nan)
     street = np.full(y.shape[1], np.nan)
     has = ~np.all(np.isnan(rel), axis=0)
     street[has] = np.nanmedian(rel[:, has], axis=0)
@@ -187,6 +181,26 @@ def features(panel: Panel, horizon: int) -> Features:
         # Detectors report at different offsets within a slot: another detector's reading in the
         # origin slot may be later than this one's origin, so use the slot before.
         street = np.concatenate([[0.0], street[:-1]])
+    return street
+
+
+def features(panel: Panel, horizon: int, rows: NDArray[np.int64] | None = None,
+             street: Array | None = None) -> Features:
+    """Features for every target slot of the detectors `rows` (all by default), each from readings
+    at or before its origin only."""
+    y = panel.values if rows is None else panel.values[rows]
+    week = round(timedelta(days=7) / panel.step)
+    day = round(timedelta(days=1) / panel.step)
+    if not 1 <= horizon < day:
+        raise ValueError("horizon must be at least one interval and less than a day")
+    if street is None:
+        street = street_anomaly(panel)
+    filled = forward_fill(y)
+    last_o = filled
+    last3_o = np.nanmean(np.stack([filled, shift(filled, 1), shift(filled, 2)]), axis=0)
+    week_t = seasonal_mean(y, week)  # at target j: seasons j - week … (all <= origin as horizon < week)
+    recent_t = seasonal_recent(y, week)
+    day_t = shift(y, day)
 
     # Move origin-time quantities to their target slot.
     last = shift(last_o, horizon)
@@ -244,17 +258,19 @@ def block_of_slots(panel: Panel) -> NDArray[np.int64]:
     return np.searchsorted(np.array(DAY_BLOCKS), hours, side="right").astype(np.int64) - 1
 
 
-def fit(panel: Panel, feats: Features, blocks: NDArray[np.int64], through: int) -> Model:
-    """Least squares on targets in (through - TRAIN_DAYS days, through], one fit per block."""
+def fit(panel: Panel, feats: Features, rows: NDArray[np.int64], blocks: NDArray[np.int64],
+        through: int) -> Model:
+    """Least squares on the detectors `rows` (those `feats` was built for), targets in
+    (through - TRAIN_DAYS days, through], one fit per block of the day."""
     day = round(timedelta(days=1) / panel.step)
     lo = max(0, through - TRAIN_DAYS * day)
-    y = panel.values[:, lo : through + 1]
+    y = panel.values[rows, lo : through + 1]
     x = feats.x[:, :, lo : through + 1]
     ok = ~np.isnan(y) & ~np.any(np.isnan(x), axis=0)
     seasoned = ok & feats.seasoned[:, lo : through + 1]
     # Learn from targets with a week of history behind them, as every later forecast has, once
     # there are a couple of days of them; the first week's stand-in features behave differently.
-    if seasoned.sum() >= 2 * day * max(1, len(panel.sensors) // 2):
+    if seasoned.sum() >= 2 * day * max(1, len(rows) // 2):
         ok = seasoned
     s_idx, j_rel = np.nonzero(ok)
     model = Model(fitted_through=through)
@@ -284,23 +300,44 @@ class Forecasts:
     weekly_average: Array
 
 
+TRAIN_SENSORS = 256  # detectors the coefficients are learnt from (spread over the list)
+CHUNK = 128  # detectors whose features are in memory at once
+
+
 def rolling_forecast(panel: Panel, horizon: int, targets_s: NDArray[np.int64],
                      targets_j: NDArray[np.int64]) -> Forecasts:
     """Forecast each (detector, slot) target from data up to its origin, refitting once per day of
-    origins on targets before that day began."""
-    feats = features(panel, horizon)
+    origins on targets before that day began. Memory stays bounded: the coefficients are learnt
+    from at most TRAIN_SENSORS detectors, and features are built CHUNK detectors at a time."""
     blocks = block_of_slots(panel)
+    street = street_anomaly(panel)
     day = round(timedelta(days=1) / panel.step)
-    predicted = np.full(len(targets_j), np.nan)
     origins = targets_j - horizon
     # Model k is fitted on targets up to slot k*day - 1 (< every origin of day k), used for origins in day k.
     versions = np.floor_divide(np.maximum(origins, 0), day)
-    for version in np.unique(versions):
-        sel = versions == version
-        model = fit(panel, feats, blocks, int(version) * day - 1) if version > 0 else Model()
-        predicted[sel] = model.predict(feats, blocks, targets_s[sel], targets_j[sel])
-    persistence = feats.persistence[targets_s, targets_j]
-    weekly = feats.weekly_average[targets_s, targets_j]
+    train = np.unique(np.linspace(0, len(panel.sensors) - 1,
+                                  min(TRAIN_SENSORS, len(panel.sensors))).astype(np.int64))
+    train_feats = features(panel, horizon, train, street)
+    models = {int(v): fit(panel, train_feats, train, blocks, int(v) * day - 1) if v > 0 else Model()
+              for v in np.unique(versions)}
+    del train_feats
+
+    predicted = np.full(len(targets_j), np.nan)
+    persistence = np.full(len(targets_j), np.nan)
+    weekly = np.full(len(targets_j), np.nan)
+    wanted = np.unique(targets_s)
+    for begin in range(0, len(wanted), CHUNK):
+        rows = wanted[begin : begin + CHUNK]
+        feats = features(panel, horizon, rows, street)
+        local = np.full(len(panel.sensors), -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        in_chunk = local[targets_s] >= 0
+        for version, model in models.items():
+            sel = in_chunk & (versions == version)
+            if sel.any():
+                predicted[sel] = model.predict(feats, blocks, local[targets_s[sel]], targets_j[sel])
+        persistence[in_chunk] = feats.persistence[local[targets_s[in_chunk]], targets_j[in_chunk]]
+        weekly[in_chunk] = feats.weekly_average[local[targets_s[in_chunk]], targets_j[in_chunk]]
     # A detector with nothing before its origin: its usual level if known, else nothing to go on.
     predicted = np.where(np.isnan(predicted), weekly, predicted)
     first_origin = int(origins.min(initial=panel.slots))
