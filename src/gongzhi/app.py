@@ -138,12 +138,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unstorable_value(request: Request, exc: DataError) -> Response:
         # The database refused a value's form (a NUL byte in text, a number out of range): bad input,
         # and the request's transaction has already rolled back, so nothing was half-written.
-        log.warning("database refused a value", extra={"path": request.url.path, "error": str(exc.orig)[:200]})
+        log.warning("database refused a value", extra={"path": _route_path(request), "error": str(exc.orig)[:200]})
         return _error(request, 422, "value_not_storable")
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", extra={"path": request.url.path})
+        log.exception("unhandled error", extra={"path": _route_path(request)})
         handler = page_handler(request)
         if handler is not None:
             page: Response = handler(request, 500, "internal_error", {})
@@ -207,6 +207,12 @@ def create_app(
     return app
 
 
+def _route_path(request: Request) -> str:
+    """The route's template, not the URL: a device token in /api/v1/{token}/telemetry stays out of logs."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "") or "?")
+
+
 def _mount_modules(app: FastAPI) -> None:
     from gongzhi.auth.api import router as auth_router
     from gongzhi.cases.api import router as cases_router
@@ -214,12 +220,15 @@ def _mount_modules(app: FastAPI) -> None:
     from gongzhi.council.ballot_api import router as ballot_router
     from gongzhi.council.volunteer_api import router as volunteer_router
     from gongzhi.devices.api import router as devices_router
+    from gongzhi.devices.handlers import load_all
     from gongzhi.eldercare.api import router as eldercare_router
     from gongzhi.geo.api import router as geo_router
     from gongzhi.mediation.api import router as mediation_router
     from gongzhi.mediation.triage_api import router as triage_router
     from gongzhi.open311.api import router as open311_router
     from gongzhi.web.pages import mount as mount_pages
+
+    load_all()  # every module's device-reading handlers (eldercare, sensing) subscribe now
 
     for router in (
         auth_router,

@@ -75,11 +75,13 @@ def serve(host: str = typer.Option(None), port: int = typer.Option(None)) -> Non
 def worker(once: bool = typer.Option(False, help="只运行一轮后退出")) -> None:
     """后台任务：超时督办、自动关闭、消息投递（PostgreSQL 上可多实例并行）。"""
     from gongzhi.clock import SystemClock
+    from gongzhi.devices.handlers import load_all
     from gongzhi.logs import configure
     from gongzhi.worker import run_loop, run_once
 
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
+    load_all()  # the silence sweep hands silent wearables and detectors to eldercare and sensing
     database = database_from_settings()
     if once:
         done = run_once(database, SystemClock(), settings)

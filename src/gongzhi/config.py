@@ -30,7 +30,7 @@ class Settings(BaseSettings):
 
     # Background work. On SQLite the server runs the worker loop itself unless this is false.
     embedded_worker: bool | None = None
-    sweep_interval_seconds: float = 30.0
+    sweep_interval_seconds: float = 10.0
     outbox_batch: int = 100
     outbox_max_attempts: int = 12
 
@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 10.0
     # Where the WeCom/DingTalk robot for supervisors posts; empty = console only.
     supervisor_webhook_url: str = ""
+
+    # City brain (sensing): late night is [crowd_night_start_hour, crowd_night_end_hour) Shanghai time;
+    # a count is a crowd when P(X >= count) under the place's usual level is below the threshold.
+    crowd_night_start_hour: int = 23
+    crowd_night_end_hour: int = 5
+    crowd_alert_probability: float = 1e-4
+    crowd_min_count: int = 8
+    # An alarm or anomaly episode ends after this long without a repeat.
+    episode_quiet_minutes: int = 60
+    # A door open longer than this at night is reported to the grid worker.
+    door_open_alert_seconds: int = 300
 
     log_json: bool = True
     log_level: str = "INFO"

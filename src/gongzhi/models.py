@@ -14,6 +14,7 @@ from gongzhi.mediation import models as mediation_models
 from gongzhi.mediation import triage_models as mediation_triage_models
 from gongzhi.notify import models as notify_models
 from gongzhi.open311 import models as open311_models
+from gongzhi.sensing import models as sensing_models
 
 __all__ = [
     "Base",
@@ -30,4 +31,5 @@ __all__ = [
     "mediation_triage_models",
     "notify_models",
     "open311_models",
+    "sensing_models",
 ]

@@ -14,7 +14,20 @@ from typer.testing import CliRunner
 from gongzhi.cli import app as cli
 from gongzhi.clock import SHANGHAI
 from gongzhi.sensing import backtest as bt
-from gongzhi.sensing.forecast import build_panel, forward_fill, seasonal_mean
+from gongzhi.sensing.forecast import (
+    Model,
+    Panel,
+    block_of_slots,
+    build_panel,
+    features,
+    features_latest,
+    fit_latest,
+    forecast_latest,
+    forward_fill,
+    panel_from_arrays,
+    seasonal_mean,
+    street_anomaly,
+)
 from gongzhi.simulate.traffic import TrafficSpec, rows, write_csv
 
 SPEC = TrafficSpec(detectors=10, days=22, seed=3)
@@ -135,3 +148,19 @@ def test_features_use_only_the_past() -> None:
     panel = build_panel([(datetime(2026, 1, 1, tzinfo=SHANGHAI) + timedelta(minutes=5 * k), "A", 1.0)
                          for k in range(3)])
     assert panel.step == timedelta(minutes=5) and panel.values.shape == (1, 3)
+
+
+def test_the_refresh_forecasts_what_the_backtest_would(records: list[tuple[str, str, float]]) -> None:
+    readings = bt.read_rows(io.StringIO(_csv(records[: 10 * 288 * 16 + 7 * 10])))
+    panel = panel_from_arrays(readings.epoch, readings.sensor, readings.value, readings.sensors, readings.tz)
+    h = 6
+    ext_values = np.concatenate([panel.values, np.full((len(panel.sensors), h), np.nan)], axis=1)
+    ext = Panel(panel.sensors, panel.start, panel.step, ext_values)
+    batch = features(ext, h, street=street_anomaly(ext)).x[:, :, -1]
+    assert np.allclose(features_latest(panel, h), batch, equal_nan=True)
+    model = fit_latest(panel, h)
+    assert model.coef and isinstance(model, Model)
+    blocks = block_of_slots(ext)
+    expected = model.predict(features(ext, h), blocks, np.arange(len(panel.sensors)),
+                             np.full(len(panel.sensors), ext.slots - 1))
+    assert np.allclose(forecast_latest(panel, h, model), np.maximum(expected, 0))

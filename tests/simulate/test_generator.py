@@ -99,6 +99,15 @@ def _count(url: str, model: type[Case] | type[User]) -> int:
         database.engine.dispose()
 
 
+def _count_source(url: str, sources: tuple[str, ...]) -> int:
+    database = Database(make_engine(url))
+    try:
+        with database.session(readonly=True) as s:
+            return s.scalar(select(func.count()).select_from(Case).where(Case.source.in_(sources))) or 0
+    finally:
+        database.engine.dispose()
+
+
 def test_run_demo_builds_once_prints_logins_and_resets(tmp_path: Path) -> None:
     path = tmp_path / "demo.db"
     path.write_bytes(b"not a database")  # --reset removes whatever is there
@@ -109,10 +118,14 @@ def test_run_demo_builds_once_prints_logins_and_resets(tmp_path: Path) -> None:
     first = _run(settings, reset=True)
     assert "已生成 30 件工单" in first
     for expected in ("admin", "jiedao", "wgy", "jumin", DEMO_PASSWORD, "http://127.0.0.1:8000", "/report",
-                     "/queue", "/map"):
+                     "/queue", "/map", "/eldercare", "/mediation", "/councils", "/ballots", "/volunteers",
+                     "o311_demo_gongzhi_street_2026"):
         assert expected in first, expected
     cases, users = _count(url, Case), _count(url, User)
-    assert cases == 30 and users > 120
+    # The 30 generated cases, and those the modules' own demo data filed through their rules.
+    assert _count_source(url, ("citizen", "staff")) >= 30 and users > 120
+    for source in ("open311", "dispute", "council", "volunteer"):
+        assert _count_source(url, (source,)) > 0, source
 
     second = _run(settings, reset=False)  # idempotent: logins again, nothing added
     assert "演示街道已存在" in second and DEMO_PASSWORD in second

@@ -5,6 +5,7 @@ Each edit is recorded in the audit chain (who changed which clock or routing, an
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -45,23 +46,102 @@ def _check_clock(amount: int | None, unit: str | None) -> None:
         raise Invalid("sla_unit_invalid", unit=unit)
 
 
-def _check_attributes(attributes: list[dict[str, Any]]) -> None:
-    seen = set()
-    for item in attributes:
+ATTRIBUTE_DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+_LIST_TYPES = ("singlevaluelist", "multivaluelist")
+_ATTRIBUTE_FIELDS = frozenset(
+    {"code", "datatype", "required", "description", "description_en", "order", "values", "raise_priority",
+     "variable", "datatype_description"}
+)
+_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def check_attributes(attributes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validate extra questions (Open311 attributes) and return them normalised and sorted by order.
+
+    Each: code, datatype (one of ATTRIBUTE_DATATYPES), required, description (the Chinese question),
+    description_en, order (0–1000), values [{key, name, name_en}] for list types only, and optional
+    raise_priority {value key: P1–P4}."""
+    if not isinstance(attributes, list):
+        raise Invalid("category_attributes_invalid")
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for index, item in enumerate(attributes):
+        if not isinstance(item, dict):
+            raise Invalid("category_attributes_invalid")
         code = item.get("code")
-        if not isinstance(code, str) or not code or code in seen:
-            raise Invalid("category_attributes_invalid")
+        if not isinstance(code, str) or not _CODE.match(code):
+            raise Invalid("category_attribute_code_invalid", code=str(code)[:40])
+        if code in seen:
+            raise Invalid("category_attribute_duplicate", code=code)
         seen.add(code)
-        if item.get("datatype", "string") not in (
-            "string",
-            "number",
-            "text",
-            "singlevaluelist",
-            "multivaluelist",
+        unknown = set(item) - _ATTRIBUTE_FIELDS
+        if unknown:
+            raise Invalid("category_attribute_field", code=code, field=sorted(unknown)[0][:40])
+        datatype = item.get("datatype", "string")
+        if datatype not in ATTRIBUTE_DATATYPES:
+            raise Invalid("category_attribute_datatype", code=code, datatype=str(datatype)[:40])
+        label = item.get("description")
+        if not isinstance(label, str) or not label.strip() or len(label.strip()) > 200:
+            raise Invalid("category_attribute_label", code=code)
+        label_en = item.get("description_en", "")
+        if not isinstance(label_en, str) or len(label_en.strip()) > 200:
+            raise Invalid("category_attribute_label", code=code)
+        required = item.get("required", False)
+        if not isinstance(required, bool):
+            raise Invalid("category_attributes_invalid")
+        order = item.get("order", index + 1)
+        if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 1000:
+            raise Invalid("category_attribute_order", code=code)
+        clean: dict[str, Any] = {
+            "code": code,
+            "datatype": datatype,
+            "required": required,
+            "description": label.strip(),
+            "order": order,
+        }
+        if label_en.strip():
+            clean["description_en"] = label_en.strip()
+        values = item.get("values")
+        if datatype in _LIST_TYPES:
+            clean["values"] = _check_values(code, values)
+        elif values:
+            raise Invalid("category_attribute_values_unexpected", code=code)
+        bumps = item.get("raise_priority")
+        if bumps:
+            keys = {v["key"] for v in clean.get("values", [])}
+            if not isinstance(bumps, dict) or any(
+                k not in keys or p not in PRIORITIES for k, p in bumps.items()
+            ):
+                raise Invalid("category_attributes_invalid")
+            clean["raise_priority"] = dict(bumps)
+        out.append(clean)
+    out.sort(key=lambda d: (d["order"], d["code"]))
+    return out
+
+
+def _check_values(code: str, values: Any) -> list[dict[str, str]]:
+    if not isinstance(values, list) or not 1 <= len(values) <= 50:
+        raise Invalid("category_attribute_values", code=code)
+    keys: set[str] = set()
+    out = []
+    for v in values:
+        if not isinstance(v, dict):
+            raise Invalid("category_attribute_values", code=code)
+        key, name, name_en = v.get("key"), v.get("name"), v.get("name_en", "")
+        if isinstance(key, int) and not isinstance(key, bool):
+            key = str(key)
+        if (
+            not isinstance(key, str) or not key.strip() or len(key) > 100 or key in keys or "," in key
+            or not isinstance(name, str) or not name.strip() or len(name) > 100
+            or not isinstance(name_en, str) or len(name_en) > 100
         ):
-            raise Invalid("category_attributes_invalid")
-        if item.get("datatype") in ("singlevaluelist", "multivaluelist") and not item.get("values"):
-            raise Invalid("category_attributes_invalid")
+            raise Invalid("category_attribute_values", code=code)
+        keys.add(key)
+        entry = {"key": key.strip(), "name": name.strip()}
+        if name_en.strip():
+            entry["name_en"] = name_en.strip()
+        out.append(entry)
+    return out
 
 
 def create_category(session: Session, *, user: User, data: CategoryIn, now: datetime) -> Category:
@@ -70,8 +150,9 @@ def create_category(session: Session, *, user: User, data: CategoryIn, now: date
         raise Conflict("category_code_taken", category=data.code)
     _check_clock(data.accept_amount, data.accept_unit)
     _check_clock(data.resolve_amount, data.resolve_unit)
-    _check_attributes(data.attributes)
-    category = Category(**data.model_dump())
+    fields = data.model_dump()
+    fields["attributes"] = check_attributes(data.attributes)
+    category = Category(**fields)
     session.add(category)
     session.flush()
     _record(session, user, "config.category", data.code, {"action": "create", "new": data.model_dump()}, now)
@@ -95,7 +176,7 @@ def update_category(
         merged.get("resolve_unit", category.resolve_unit),
     )
     if "attributes" in changes:
-        _check_attributes(changes["attributes"])
+        changes["attributes"] = check_attributes(changes["attributes"])
     before = {k: getattr(category, k) for k in changes}
     for key, value in changes.items():
         setattr(category, key, value)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi import Path as FPath
+from pydantic import BaseModel, Field
 
 from gongzhi.auth.deps import CurrentUser
-from gongzhi.cases import admin, service
-from gongzhi.cases.models import Category
+from gongzhi.cases import admin, reports, service
+from gongzhi.cases import media as case_media
+from gongzhi.cases.models import CaseMedia, Category
 from gongzhi.cases.schemas import (
     CalendarDayIn,
     CalendarDayOut,
@@ -32,6 +34,7 @@ from gongzhi.cases.schemas import (
 )
 from gongzhi.cases.views import case_detail, case_out, intake_detail
 from gongzhi.http import LangDep, NowDep, SessionDep
+from gongzhi.i18n import translate
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -111,6 +114,7 @@ def transition(
         duplicate_of=body.duplicate_of,
         rating=body.rating,
         lang=lang,
+        fixed=body.fixed,
     )
     return case_detail(session, case, user, now, lang)
 
@@ -222,3 +226,142 @@ def set_calendar_day(
 )
 def delete_calendar_day(day: date, user: CurrentUser, session: SessionDep, now: NowDep) -> None:
     admin.delete_calendar_day(session, user=user, day=day, now=now)
+
+
+# ---------------------------------------------------------------- photos, nearby reports, following, moderation
+
+
+class MediaOut(BaseModel):
+    id: int
+    url: str
+    content_type: str
+    width: int
+    height: int
+    size: int
+    sha256: str
+    hidden: bool
+    created_at: datetime
+
+
+class NearbyOut(BaseModel):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    category: str
+    distance_m: float
+    created_at: datetime
+
+
+class ModerationIn(BaseModel):
+    hidden: bool
+    reason: str = Field(default="", max_length=500)
+
+
+def _media_out(m: CaseMedia) -> MediaOut:
+    return MediaOut(
+        id=m.id,
+        url=case_media.media_path(m),
+        content_type=m.content_type,
+        width=m.width,
+        height=m.height,
+        size=m.size,
+        sha256=m.sha256,
+        hidden=m.hidden,
+        created_at=m.created_at,
+    )
+
+
+@router.get("/cases/{case_id}/media", response_model=list[MediaOut], summary="工单照片 Photos of a case")
+def list_media(case_id: CaseId, user: CurrentUser, session: SessionDep) -> list[MediaOut]:
+    case = service.get_case(session, user, case_id)
+    moderator = reports.can_moderate(session, user, case)
+    return [_media_out(m) for m in case_media.media_for(session, case.id, include_hidden=moderator)]
+
+
+@router.post(
+    "/cases/{case_id}/media",
+    response_model=MediaOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="上传照片（JPEG/PNG/WebP，去除 EXIF，每单最多 3 张）Add a photo",
+)
+def add_media(
+    case_id: CaseId, user: CurrentUser, session: SessionDep, now: NowDep, file: Annotated[UploadFile, File()]
+) -> MediaOut:
+    # Bounded read: one byte over the limit is enough to refuse the upload.
+    data = file.file.read(case_media.MAX_UPLOAD_BYTES + 1)
+    photo = reports.add_photo(session, user=user, case_id=case_id, data=data, content_type=file.content_type,
+                              now=now)
+    return _media_out(photo)
+
+
+@router.get(
+    "/reports/nearby",
+    response_model=list[NearbyOut],
+    summary="附近 50 米内 72 小时内同类未办结上报 Open reports of a category nearby",
+)
+def nearby(
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    lang: LangDep,
+    category: Annotated[str, Query(min_length=1, max_length=40)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lng: Annotated[float, Query(ge=-180, le=180)],
+) -> list[NearbyOut]:
+    found = reports.nearby_open(session, category=category, lat=lat, lng=lng, now=now)
+    cats = {c.id: c for c in service.list_categories(session)}
+    return [
+        NearbyOut(
+            id=n.case.id,
+            number=service.case_number(n.case),
+            status=n.case.status,
+            status_label=translate(f"case_status.{n.case.status}", lang),
+            category=cats[n.case.category_id].code if n.case.category_id in cats else category,
+            distance_m=round(n.metres, 1),
+            created_at=n.case.created_at,
+        )
+        for n in found
+    ]
+
+
+@router.put("/cases/{case_id}/follow", status_code=status.HTTP_204_NO_CONTENT, summary="关注上报 Follow a report")
+def follow(case_id: CaseId, user: CurrentUser, session: SessionDep, now: NowDep) -> None:
+    reports.follow_case(session, user=user, case_id=case_id, now=now)
+
+
+@router.delete(
+    "/cases/{case_id}/follow", status_code=status.HTTP_204_NO_CONTENT, summary="取消关注 Unfollow a report"
+)
+def unfollow(case_id: CaseId, user: CurrentUser, session: SessionDep) -> None:
+    reports.unfollow_case(session, user=user, case_id=case_id)
+
+
+@router.put(
+    "/cases/{case_id}/moderation",
+    response_model=CaseDetail,
+    summary="屏蔽/恢复上报描述（记入时间线）Hide or restore a report's text",
+)
+def moderate_text(
+    case_id: CaseId, body: ModerationIn, user: CurrentUser, session: SessionDep, now: NowDep, lang: LangDep
+) -> CaseDetail:
+    case = reports.set_text_hidden(session, user=user, case_id=case_id, hidden=body.hidden, reason=body.reason,
+                                   now=now)
+    return case_detail(session, case, user, now, lang)
+
+
+@router.put(
+    "/media/{media_id}/moderation",
+    response_model=MediaOut,
+    summary="屏蔽/恢复照片（记入时间线）Hide or restore a photo",
+)
+def moderate_media(
+    media_id: Annotated[int, FPath(ge=1, le=2**31 - 1)],
+    body: ModerationIn,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+) -> MediaOut:
+    photo = reports.set_photo_hidden(session, user=user, media_id=media_id, hidden=body.hidden,
+                                     reason=body.reason, now=now)
+    return _media_out(photo)

@@ -43,6 +43,7 @@ register({f"case_priority.{k}": v for k, v in PRIORITY_LABELS.items()})
 register(
     {
         "case_not_found": ("工单不存在或无权查看", "Case not found"),
+        "case_priority_unknown": ("未知的优先级：{priority}", "Unknown priority: {priority}"),
         "category_not_found": ("未知的问题类别：{code}", "Unknown category: {code}"),
         "category_not_public": (
             "该类别不接受居民上报：{code}",
@@ -135,5 +136,70 @@ register(
         "sla_unit_invalid": ("未知的时限单位：{unit}", "Unknown clock unit: {unit}"),
         "sla_priority_unknown": ("未知的优先级：{priority}", "Unknown priority: {priority}"),
         "calendar_day_not_found": ("{day} 没有特别安排", "No special arrangement on {day}"),
+    }
+)
+
+# Resident reporting: photos, follow-up, moderation (the reports helper).
+ACTION_LABELS_REPORTS = {
+    "hide_text": ("屏蔽不当描述", "Hide abusive text"),
+    "show_text": ("恢复描述", "Restore text"),
+    "hide_photo": ("屏蔽照片", "Hide photo"),
+    "show_photo": ("恢复照片", "Restore photo"),
+    "add_photo": ("补充照片", "Add photo"),
+}
+register({f"case_action.{k}": v for k, v in ACTION_LABELS_REPORTS.items()})
+register(
+    {
+        "media_empty": ("照片文件为空", "The photo file is empty"),
+        "media_too_large": ("照片太大，单张不能超过 {max_mb} MB", "Photo too large: at most {max_mb} MB each"),
+        "media_type_invalid": (
+            "只接受 JPEG、PNG 或 WebP 格式的真实图片",
+            "Only real JPEG, PNG or WebP images are accepted",
+        ),
+        "media_too_many_pixels": (
+            "图片像素过多（上限 {max_mp} 百万像素）",
+            "Image has too many pixels (at most {max_mp} megapixels)",
+        ),
+        "media_too_many": ("每个工单最多 {max} 张照片", "At most {max} photos per case"),
+        "media_not_found": ("照片不存在", "Photo not found"),
+        "case_rating_fixed_required": ("请回答问题是否已解决", "Say whether the problem was fixed"),
+        "moderation_forbidden": ("您无权屏蔽该工单的内容", "You may not moderate this case"),
+        "moderation_reason_required": ("请填写屏蔽理由", "Give a reason for hiding it"),
+        "moderation_reason_too_long": ("理由最多 {max} 字", "The reason may have at most {max} characters"),
+        "subscription_target_invalid": ("无法关注该对象", "That cannot be followed"),
+        "notice.case_status.subject": (
+            "您关注的工单 {number}：{status}",
+            "Case {number} you follow: {status}",
+        ),
+        "notice.case_status.body": (
+            "{grid} · {category}\n{description}\n当前状态：{status}。{note}",
+            "{grid} · {category}\n{description}\nNow: {status}. {note}",
+        ),
+        "category_attribute_code_invalid": (
+            "补充问题编码无效：{code}（小写字母开头，仅含小写字母、数字、下划线，最长 40）",
+            "Invalid question code: {code} (lower-case letter first, then a-z 0-9 _, at most 40)",
+        ),
+        "category_attribute_duplicate": ("补充问题编码重复：{code}", "Duplicate question code: {code}"),
+        "category_attribute_datatype": (
+            "补充问题 {code} 的类型无效：{datatype}",
+            "Question {code} has an invalid datatype: {datatype}",
+        ),
+        "category_attribute_label": (
+            "补充问题 {code} 需要中文问题文字（最长 200）",
+            "Question {code} needs its Chinese wording (at most 200 characters)",
+        ),
+        "category_attribute_values": (
+            "选择题 {code} 需要 1–50 个选项，每个选项有唯一的 key 和名称",
+            "List question {code} needs 1–50 values, each with a unique key and a name",
+        ),
+        "category_attribute_values_unexpected": (
+            "只有选择题可以设置选项：{code}",
+            "Only list questions take values: {code}",
+        ),
+        "category_attribute_order": ("补充问题 {code} 的顺序须为 0–1000", "Question {code}: order must be 0–1000"),
+        "category_attribute_field": (
+            "补充问题 {code} 含有未知字段：{field}",
+            "Question {code} has an unknown field: {field}",
+        ),
     }
 )

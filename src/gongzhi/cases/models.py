@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gongzhi.db import Base
@@ -121,6 +132,39 @@ class Case(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     return_count: Mapped[int] = mapped_column(Integer, default=0)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The reporter chose to stay anonymous to the public (staff still see who reported).
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Moderation: abusive text is kept for staff and the audit trail, but not shown publicly.
+    description_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The rating questionnaire's "was it fixed?" answer; None until rated.
+    rating_fixed: Mapped[bool | None] = mapped_column(Boolean, default=None)
+
+
+class CaseMedia(Base):
+    """A photo attached to a case: re-encoded, EXIF (and GPS) stripped, bytes kept in the database.
+
+    In the database rather than on disk so a photo commits or rolls back with its case (no orphan
+    files from refused reports) and a database backup is a complete backup; at most 3 photos of
+    at most ~1 MB each after re-encoding per case keeps that cheap.
+    """
+
+    __tablename__ = "case_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    # SHA-256 of the stored (re-encoded) bytes, and of the upload as received (same photo sent twice).
+    sha256: Mapped[str] = mapped_column(String(64))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_at: Mapped[datetime | None] = mapped_column(default=None)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
 
 class CaseUnit(Base):

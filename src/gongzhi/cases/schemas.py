@@ -50,6 +50,7 @@ class CaseIn(BaseModel):
     reporter_name: str = Field(default="", max_length=100)
     reporter_phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\- ]*$")
     attributes: dict[str, AttributeValue] = Field(default_factory=dict, max_length=30)
+    anonymous: bool = Field(default=False, description="hide the reporter from the public view")
 
     @field_validator("attributes")
     @classmethod
@@ -71,6 +72,9 @@ class TransitionIn(BaseModel):
         default=None, ge=1, le=2**31 - 1, description="duplicate: original case id"
     )
     rating: int | None = Field(default=None, ge=1, le=5, description="rate: 1–5")
+    fixed: bool | None = Field(
+        default=None, description="rate: was the problem fixed? false (or a rating of 1–2) reopens the case"
+    )
 
 
 class CoUnitIn(BaseModel):

@@ -29,6 +29,7 @@ from gongzhi.cases import (
 from gongzhi.cases.calendar import WorkCalendar
 from gongzhi.cases.models import (
     OPEN_STATUSES,
+    PRIORITIES,
     TERMINAL_STATUSES,
     Case,
     CaseUnit,
@@ -36,7 +37,7 @@ from gongzhi.cases.models import (
 )
 from gongzhi.cases.reference import CategoryInfo
 from gongzhi.cases.schemas import CaseIn
-from gongzhi.clock import local
+from gongzhi.clock import SHANGHAI, local
 from gongzhi.config import get_settings
 from gongzhi.db import keep_loaded, lock_for_update
 from gongzhi.errors import Conflict, Forbidden, Invalid, NotFound
@@ -45,6 +46,7 @@ from gongzhi.geo.coords import gcj02_to_wgs84
 from gongzhi.geo.models import Area
 from gongzhi.i18n import translate
 from gongzhi.notify import service as notify
+from gongzhi.notify.models import Subscription
 
 # action -> statuses it may start from; the target status is in _TARGET (None = unchanged).
 _FROM: dict[str, tuple[str, ...]] = {
@@ -80,6 +82,8 @@ _NOTE_REQUIRED = ("return", "resolve", "reject", "reopen")
 # Staff reading a reporter's phone do it to call back; a resident reporter already knows their own.
 _CONTACT_ROLES = ("admin", "official", "grid_worker", "dept_staff")
 REOPEN_WINDOW_DAYS = 7
+# A rating below this (1 or 2 of 5) reopens the case instead of closing it.
+RATING_REOPEN_BELOW = 3
 
 _SYSTEM = None  # actor of automatic steps
 
@@ -167,6 +171,17 @@ def _check_attributes(cat: CategoryLike, given: dict[str, Any]) -> tuple[dict[st
                 value = float(value)
             except (TypeError, ValueError):
                 raise Invalid("case_attribute_invalid", question=question) from None
+            if value != value or value in (float("inf"), float("-inf")):
+                raise Invalid("case_attribute_invalid", question=question)
+        elif kind == "datetime":
+            # ISO 8601; a time without a zone is taken as Shanghai time, stored with its offset.
+            try:
+                when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                raise Invalid("case_attribute_invalid", question=question) from None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=SHANGHAI)
+            value = when.isoformat()
         else:
             value = str(value)
         clean[code] = value
@@ -238,10 +253,24 @@ def create_case(session: Session, *, actor: User | None, data: CaseIn, now: date
     return intake(session, actor=actor, data=data, now=now).case
 
 
-def intake(session: Session, *, actor: User | None, data: CaseIn, now: datetime) -> Intake:
+def intake(
+    session: Session,
+    *,
+    actor: User | None,
+    data: CaseIn,
+    now: datetime,
+    internal: bool = False,
+    priority: str | None = None,
+) -> Intake:
     """create_case, returning also the category, grid, unit, assignee and timeline entries it wrote
-    (so the response needs no second read of what this request just created)."""
-    if data.source not in _SOURCES_FOR_RESIDENTS and (actor is None or actor.role == "resident"):
+    (so the response needs no second read of what this request just created).
+
+    internal=True: a feature module's service files the case after its own checks (e.g. a resident
+    filing a dispute through mediation), so the source check for residents does not apply.
+    priority: a feature module's own judgement (a smoke alarm is P1 whatever the category says)."""
+    if priority is not None and priority not in PRIORITIES:
+        raise Invalid("case_priority_unknown", priority=priority)
+    if not internal and data.source not in _SOURCES_FOR_RESIDENTS and (actor is None or actor.role == "resident"):
         raise Forbidden("case_source_forbidden", source=data.source)
     category = reference.category(session, data.category)
     if category is None:
@@ -266,7 +295,7 @@ def intake(session: Session, *, actor: User | None, data: CaseIn, now: datetime)
         source=data.source,
         external_ref=data.external_ref,
         category_id=category.id,
-        priority=raised or category.default_priority,
+        priority=priority or raised or category.default_priority,
         status="new",
         title=data.title or data.description[:40],
         description=data.description,
@@ -278,6 +307,7 @@ def intake(session: Session, *, actor: User | None, data: CaseIn, now: datetime)
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         attributes=attributes,
+        anonymous=data.anonymous,
     )
     routed = unit is not None or worker is not None
     if routed:
@@ -296,7 +326,23 @@ def intake(session: Session, *, actor: User | None, data: CaseIn, now: datetime)
                 session, case, category, unit, worker, actor=None, before="new", now=now, note="", grid=grid
             )
         )
+    _announce_to_area_followers(session, case, category, grid, actor, now)
     return done
+
+
+def _announce_to_area_followers(
+    session: Session, case: Case, category: CategoryLike, grid: Area, actor: User | None, now: datetime
+) -> None:
+    """Residents following the area hear of each new report there (one indexed query when none do)."""
+    ids = set(area_follower_ids(session, grid.path)) - ({actor.id} if actor is not None else set())
+    if not ids:
+        return
+    people = list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
+    params = _notice_params(session, case, category, grid=grid) | {
+        "status": _status_label(case.status),
+        "note": "",
+    }
+    _notify_users(session, people, "case.status", case, now, params)
 
 
 def _await_dispatch(session: Session, case: Case, category: CategoryLike, now: datetime) -> None:
@@ -320,6 +366,30 @@ def _dispatch(
     before = case.status
     _set_dispatch(session, case, category, unit, assignee, now)
     _announce_dispatch(session, case, category, unit, assignee, actor=actor, before=before, now=now, note=note)
+
+
+def assign(
+    session: Session,
+    *,
+    case_id: int,
+    unit: Unit | None,
+    assignee: User | None,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+) -> Case:
+    """Dispatch by a feature module's own rules (e.g. mediator matching); actor None = the system.
+    unit None keeps the case's unit.
+
+    The caller has checked that the assignee may work the case; locks the case row (PostgreSQL)."""
+    case = session.scalar(lock_for_update(select(Case).where(Case.id == case_id), session))
+    if case is None:
+        raise NotFound("case_not_found")
+    category = session.get_one(Category, case.category_id)
+    if unit is None and case.unit_id is not None:
+        unit = session.get(Unit, case.unit_id)
+    _dispatch(session, case, category, unit, assignee, actor=actor, now=now, note=note)
+    return case
 
 
 def _set_dispatch(
@@ -545,8 +615,12 @@ def transition(
     duplicate_of: int | None = None,
     rating: int | None = None,
     lang: str = "zh",
+    fixed: bool | None = None,
 ) -> Case:
-    """Apply one action. Holds a row lock on the case (PostgreSQL) so two people cannot both take it."""
+    """Apply one action. Holds a row lock on the case (PostgreSQL) so two people cannot both take it.
+
+    `rate` takes the questionnaire: `rating` 1–5 and `fixed` (was the problem fixed?); a rating of
+    1–2 or fixed=False reopens the case instead of closing it (RATING_REOPEN_BELOW)."""
     case = get_case(session, user, case_id, for_update=True)
     if action not in _FROM:
         raise Invalid("case_transition_illegal", status=_status_label(case.status, lang), action=action)
@@ -567,6 +641,7 @@ def transition(
     if action == "dispatch":
         unit, assignee = _dispatch_targets(session, case, unit_code, assignee_id)
         _dispatch(session, case, category, unit, assignee, actor=user, now=now, note=note)
+        _notify_followers(session, case, category, actor=user, action=action, before=before, note=note, now=now)
         return case
     if action == "escalate":
         _escalate(session, case, category, actor=user, reason="manual", now=now, note=note)
@@ -587,13 +662,38 @@ def transition(
         case.resolution_note = note
         # The follow-up clock: no rating in N hours closes it.
         case.next_check_at = now + timedelta(hours=get_settings().rating_wait_hours)
+    elif action == "rate" and (
+        (rating is not None and rating < RATING_REOPEN_BELOW) or fixed is False
+    ):
+        # The resident is not satisfied: the case goes back to dispatch, like a reopen, and the
+        # rating stays on record (it is the reason).
+        if not _within_reopen_window(case, now):
+            raise Conflict("case_reopen_window_passed", days=REOPEN_WINDOW_DAYS)
+        case.rating = rating
+        case.rating_fixed = fixed
+        case.rating_comment = note
+        extra |= {"rating": rating, "fixed": fixed, "reopened": True}
+        case.reopen_count += 1
+        case.resolved_at = None
+        case.accepted_at = None
+        case.resolve_due_at = None
+        _await_dispatch(session, case, category, now)
+        case.status = "reopened"
+        case.updated_at = now
+        _log(session, case, user, action, before, "reopened", now, note=note, extra=extra)
+        _after_transition(session, case, category, "reopen", note, now)
+        _notify_followers(session, case, category, actor=user, action=action, before=before, note=note, now=now)
+        return case
     elif action in ("close", "rate"):
         if action == "rate":
             if rating is None:
                 raise Invalid("case_rating_required")
             case.rating = rating
+            case.rating_fixed = fixed
             case.rating_comment = note
             extra["rating"] = rating
+            if fixed is not None:
+                extra["fixed"] = fixed
         case.closed_at = now
         case.next_check_at = None
     elif action == "reject":
@@ -626,6 +726,7 @@ def transition(
     case.updated_at = now
     _log(session, case, user, action, before, after, now, note=note, extra=extra)
     _after_transition(session, case, category, action, note, now)
+    _notify_followers(session, case, category, actor=user, action=action, before=before, note=note, now=now)
     return case
 
 
@@ -713,15 +814,24 @@ def add_co_unit(
         raise Invalid("unit_not_found", code=unit_code)
     if unit.id == case.unit_id:
         raise Conflict("case_unit_already_lead")
+    return bring_in_unit(session, case, unit, now=now, actor=user, note=note)
+
+
+def bring_in_unit(
+    session: Session, case: Case, unit: Unit, *, now: datetime, actor: User | None = None, note: str = ""
+) -> CaseUnit:
+    """Add `unit` as a co-handling unit (协办), log it and tell its staff. No permission check: callers
+    are add_co_unit (which checks) and feature modules acting on their own rules (e.g. a smoke alarm
+    brings in the property company). Idempotent."""
     existing = session.scalar(
         select(CaseUnit).where(CaseUnit.case_id == case.id, CaseUnit.unit_id == unit.id)
     )
-    if existing is not None:
-        return existing
-    link = CaseUnit(case_id=case.id, unit_id=unit.id, added_at=now, added_by_id=user.id)
+    if existing is not None or unit.id == case.unit_id:
+        return existing or CaseUnit(case_id=case.id, unit_id=unit.id, added_at=now)
+    link = CaseUnit(case_id=case.id, unit_id=unit.id, added_at=now, added_by_id=actor.id if actor else None)
     session.add(link)
     case.updated_at = now
-    _log(session, case, user, "add_unit", case.status, case.status, now, note=note, extra={"unit": unit.code})
+    _log(session, case, actor, "add_unit", case.status, case.status, now, note=note, extra={"unit": unit.code})
     category = session.get_one(Category, case.category_id)
     params = _notice_params(session, case, category)
     _notify_users(
@@ -734,6 +844,26 @@ def add_co_unit(
     )
     session.flush()
     return link
+
+
+def case_by_id(session: Session, case_id: int) -> Case:
+    """A case by id without a caller's scope: for feature modules acting on cases they filed."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("case_not_found")
+    return case
+
+
+def is_open(session: Session, case_id: int) -> bool:
+    """Whether the case still awaits work (for modules that keep one case per episode)."""
+    status = session.scalar(select(Case.status).where(Case.id == case_id))
+    return status in OPEN_STATUSES
+
+
+def system_note(session: Session, case: Case, *, note: str, now: datetime, extra: dict[str, Any] | None = None) -> None:
+    """A timeline comment by the system (a repeated device alarm, new evidence) on an open case."""
+    case.updated_at = now
+    _log(session, case, None, "comment", case.status, case.status, now, note=note, extra=extra or {})
 
 
 def co_units(session: Session, case: Case) -> list[Unit]:
@@ -947,6 +1077,57 @@ def _notice_params(
 def _followers(session: Session, case: Case) -> list[User]:
     ids = notify.subscribers(session, "case", str(case.id))
     return [u for u in (session.get(User, i) for i in ids) if u is not None]
+
+
+def area_follower_ids(session: Session, grid_path: str) -> list[int]:
+    """Users following the grid or any area above it (subscriptions to ("area", area id))."""
+    ids = [i for i in grid_path.strip("/").split("/") if i]
+    if not ids:
+        return []
+    stmt = (
+        select(Subscription.user_id)
+        .where(Subscription.subject_type == "area", Subscription.subject_id.in_(ids))
+        .distinct()
+        .order_by(Subscription.user_id)
+    )
+    return list(session.scalars(stmt))
+
+
+def _notify_followers(
+    session: Session,
+    case: Case,
+    category: CategoryLike,
+    *,
+    actor: User | None,
+    action: str,
+    before: str | None,
+    note: str,
+    now: datetime,
+) -> None:
+    """Tell the reporter and everyone following the case or its area that the status changed.
+
+    The resolve notice (with the rating request) already went to the reporter and case followers.
+    Staff comments and escalations change no status and stay internal."""
+    if case.status == before:
+        return
+    ids: set[int] = set()
+    if action != "resolve":
+        ids |= set(notify.subscribers(session, "case", str(case.id)))
+        if case.reporter_id is not None:
+            ids.add(case.reporter_id)
+    grid = session.get(Area, case.grid_id) if case.grid_id else None
+    if grid is not None:
+        ids |= set(area_follower_ids(session, grid.path))
+    if actor is not None:
+        ids.discard(actor.id)
+    if not ids:
+        return
+    people = list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
+    params = _notice_params(session, case, category, grid=grid) | {
+        "status": _status_label(case.status),
+        "note": note if action in ("resolve", "reject", "reopen") else "",
+    }
+    _notify_users(session, people, "case.status", case, now, params)
 
 
 def _supervisors(session: Session, case: Case, *, start_level: int) -> list[User]:

@@ -78,3 +78,28 @@ def register_silence(kind: str, handler: SilenceHandler) -> None:
 def dispatch_silence(session: Session, device: DeviceInfo, last_seen: datetime | None, now: datetime) -> None:
     for handler in tuple(_silence_handlers.get(device.kind, ())):
         handler(session, device, last_seen, now)
+
+
+def load_all() -> list[str]:
+    """Import every `gongzhi.<module>.handlers` so their register() calls run; returns their names.
+
+    For processes that ingest or sweep without building the web app (`gongzhi devices ingest`,
+    the worker): a reading no handler sees is an alarm nobody gets. Found by file, imported by
+    name, so `devices` still never imports the modules above it; an import error is raised, not
+    swallowed.
+    """
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    import gongzhi
+
+    loaded = []
+    for info in pkgutil.iter_modules(gongzhi.__path__):
+        if not info.ispkg or info.name == "devices":
+            continue
+        spec = importlib.util.find_spec(f"gongzhi.{info.name}.handlers")
+        if spec is not None:
+            importlib.import_module(spec.name)
+            loaded.append(spec.name)
+    return loaded

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gongzhi.sensing import handlers  # noqa: F401  (the CLI's ingestion hands readings to these rules)
 from gongzhi.sensing.backtest import BacktestError, iter_report, run
 
 app = typer.Typer(help="交通预测：回测（滚动预测起点）", no_args_is_help=True)

@@ -7,7 +7,7 @@ seed_reference_data) instead of calling gongzhi.cli.init_database.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from gongzhi.geo.models import Area
 from gongzhi.i18n import translate
 from gongzhi.simulate import messages  # noqa: F401  (registers the module's i18n keys)
 from gongzhi.simulate.casegen import GenerationStats, generate_cases
-from gongzhi.simulate.district import DEMO_PASSWORD, build_district, demo_exists, load_district
+from gongzhi.simulate.district import DEMO_PASSWORD, District, build_district, demo_exists, load_district
 
 DEMO_CASES = 500
 DEMO_DAYS = 90
@@ -122,8 +122,40 @@ def _generate(database: Database, console: Console, s: Settings, *, n: int, days
             done = 100 * (now - start).total_seconds() / span
             progress.update(cases_task, completed=done, description=label)
 
-        return generate_cases(database, FrozenClock(end), n=n, days=days, seed=s.demo_seed, district=district,
-                              on_progress=on_progress)
+        stats = generate_cases(database, FrozenClock(end), n=n, days=days, seed=s.demo_seed,
+                               district=district, on_progress=on_progress)
+        steps = _module_steps(district, start=start, end=end, seed=s.demo_seed)
+        modules_task = progress.add_task(translate("demo.stage.modules", lang, module=""), total=len(steps))
+        for name, step in steps:
+            progress.update(modules_task, description=translate("demo.stage.modules", lang, module=name))
+            with database.session() as session:  # one transaction per module: each is whole or absent
+                step(session)
+            progress.advance(modules_task)
+        return stats
+
+
+def _module_steps(district: District, *, start: datetime, end: datetime,
+                  seed: int) -> list[tuple[str, Callable[[Session], object]]]:
+    """Each practice module's demo data, in dependency order (devices before the elders wearing them)."""
+    from gongzhi.simulate.ballots_demo import seed_ballots_and_volunteers
+    from gongzhi.simulate.council_demo import seed_council
+    from gongzhi.simulate.devices_demo import seed_devices
+    from gongzhi.simulate.eldercare_demo import seed_eldercare
+    from gongzhi.simulate.mediation_demo import seed_mediation
+    from gongzhi.simulate.open311_demo import seed_open311
+    from gongzhi.simulate.reports_demo import seed_reports
+    from gongzhi.simulate.triage_demo import seed_triage
+
+    return [
+        ("设备 devices", lambda s: seed_devices(s, end, seed=seed)),
+        ("智慧养老 eldercare", lambda s: seed_eldercare(s, district, end, seed=seed)),
+        ("随手拍 reports", lambda s: seed_reports(s, end, seed)),
+        ("Open311", lambda s: seed_open311(s, end)),
+        ("议事会 council", lambda s: seed_council(s, end)),
+        ("业主表决与志愿者 ballots & volunteers", lambda s: seed_ballots_and_volunteers(s, district, end)),
+        ("数字枫桥 mediation", lambda s: seed_mediation(s, district, start=start, end=end)),
+        ("分诊纠错 triage corrections", lambda s: seed_triage(s, end)),
+    ]
 
 
 # ---------------------------------------------------------------- the login table
@@ -166,8 +198,15 @@ def _showcase(session: Session) -> list[tuple[User, str]]:
         (user("tiaojie1"), "demo.try.mediator"),
         (user("yisheng1"), "demo.try.doctor"),
         (user("yishi01"), "demo.try.council_member"),
+        (_owner(session), "demo.try.owner"),
     ]
     return [(account, hint) for account, hint in picks if account is not None]
+
+
+def _owner(session: Session) -> User | None:
+    from gongzhi.council.ballot_models import Owner
+
+    return session.scalars(select(User).join(Owner, Owner.user_id == User.id).order_by(User.id).limit(1)).first()
 
 
 def login_rows(session: Session, lang: str = "zh") -> list[Sequence[str]]:
@@ -201,3 +240,6 @@ def print_logins(database: Database, console: Console, settings: Settings) -> No
         ("demo.serve", {"url": f"http://{settings.host}:{settings.port}"}),
     ):
         console.print(translate(key, lang, **params), highlight=False, markup=False)
+    from gongzhi.simulate.open311_demo import demo_key_line
+
+    console.print(demo_key_line(f"http://{settings.host}:{settings.port}", lang), highlight=False, markup=False)

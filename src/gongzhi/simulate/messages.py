@@ -54,10 +54,12 @@ register({
         "/report 随手拍上报，/my 给已办结的工单评价",
         "/report a problem, /my rate a resolved case",
     ),
-    "demo.try.volunteer": ("/report 巡查中发现问题上报", "/report what you find on patrol"),
-    "demo.try.mediator": ("/my 我的工单（数字枫桥模块建设中）", "/my your cases (digital Fengqiao coming)"),
-    "demo.try.doctor": ("/my 我的工单（智慧养老模块建设中）", "/my your cases (elderly care coming)"),
-    "demo.try.council_member": ("/report 提出议事建议", "/report raise a suggestion"),
+    "demo.try.volunteer": ("/volunteers 排班、签到、巡查预警", "/volunteers shifts, check-in, patrol warnings"),
+    "demo.try.mediator": ("/mediation 我的调解案件与首次联系倒计时", "/mediation your disputes and first-contact clocks"),
+    "demo.try.doctor": ("/eldercare 养老值班台：确认告警、到场", "/eldercare duty board: acknowledge alarms"),
+    "demo.try.council_member": ("/councils 议事会、会议议程与表决", "/councils council meetings, agendas and votes"),
+    "demo.try.owner": ("/ballots 业主表决（民法典第二百七十八条）", "/ballots owners' ballot (Civil Code art. 278)"),
+    "demo.stage.modules": ("各模块演示数据：{module}", "Module demo data: {module}"),
     "demo.more_accounts": (
         "更多账号：网格员 wgy01–wgy20，居民 jumin01–jumin60，社区领导 hemu / cuiyuan / qinghe / taoyuan，"
         "部门人员 shizheng1、chengguan1、huanwei1、minjing1、jiaojing1、wuye1 等。",

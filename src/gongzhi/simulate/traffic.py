@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
+from scipy.signal import lfilter
 
 from gongzhi.clock import SHANGHAI
 
@@ -36,7 +37,7 @@ class TrafficSpec:
     seed: int = 7
 
 
-def _bump(hours: np.ndarray, centre: float, width: float) -> np.ndarray:
+def _bump(hours: np.ndarray, centre: float | np.ndarray, width: float) -> np.ndarray:
     return np.exp(-0.5 * ((hours - centre) / width) ** 2)
 
 
@@ -58,18 +59,14 @@ def generate(spec: TrafficSpec) -> tuple[list[str], list[datetime], np.ndarray]:
     weather = rng.normal(1.0, 0.06, spec.days)
     ids = [f"D{k + 1:04d}" for k in range(spec.detectors)]
 
-    counts = np.zeros((spec.detectors, n))
-    for d in range(spec.detectors):
-        night = 0.06 + 0.25 * _bump(hours, 13.0, 5.5)
-        weekday = night + am[d] * _bump(hours, am_at[d], 1.1) + pm[d] * _bump(hours, pm_at[d], 1.4)
-        weekend = 0.06 + 0.55 * _bump(hours, 14.0, 3.5)
-        shape = np.where(workday, weekday, weekend)
-        # Demand wander: AR(1) in log space, ~1 h memory.
-        wander = np.zeros(n)
-        noise = rng.normal(0, 0.035, n)
-        for k in range(1, n):
-            wander[k] = 0.92 * wander[k - 1] + noise[k]
-        counts[d] = size[d] * shape * weather[day_index] * np.exp(wander)
+    night = 0.06 + 0.25 * _bump(hours, 13.0, 5.5)
+    weekend = 0.06 + 0.55 * _bump(hours, 14.0, 3.5)
+    weekday = (night[None, :] + am[:, None] * _bump(hours[None, :], am_at[:, None], 1.1)
+               + pm[:, None] * _bump(hours[None, :], pm_at[:, None], 1.4))
+    shape = np.where(workday[None, :], weekday, weekend[None, :])
+    # Demand wander: AR(1) in log space, ~1 h memory.
+    wander = lfilter([1.0], [1.0, -0.92], rng.normal(0, 0.035, (spec.detectors, n)), axis=1)
+    counts = size[:, None] * shape * weather[day_index][None, :] * np.exp(wander)
 
     incidents = rng.poisson(spec.incidents_per_day * spec.days)
     for _ in range(incidents):

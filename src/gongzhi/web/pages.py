@@ -20,7 +20,6 @@ import plotly
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.types import Scope
@@ -28,9 +27,10 @@ from starlette.types import Scope
 from gongzhi.auth import service as accounts
 from gongzhi.auth.deps import SESSION_COOKIE, CurrentUser, OptionalUser
 from gongzhi.auth.models import Unit, User
+from gongzhi.cases import media as case_media
+from gongzhi.cases import reports
 from gongzhi.cases import service as cases
 from gongzhi.cases.models import OPEN_STATUSES, Case
-from gongzhi.cases.schemas import CaseIn
 from gongzhi.cases.views import case_detail
 from gongzhi.config import Settings
 from gongzhi.errors import AppError, Forbidden, NotFound
@@ -54,12 +54,9 @@ from gongzhi.web.render import (
 from gongzhi.web.views import (
     answer_rows,
     area_name,
-    attribute_answers,
     case_rows,
-    category_choices,
-    grid_choices,
     parse_case_ref,
-    parse_float,
+    plain_timeline,
     queue_order,
 )
 
@@ -226,75 +223,20 @@ def queue(request: Request, session: SessionDep, user: PageUser, status: str = "
 
 @router.get("/my")
 def my_cases(request: Request, session: SessionDep, user: PageUser) -> Response:
+    from gongzhi.web.report_pages import followed_context
+
     lang = get_lang(request)
     items, _total = cases.list_cases(session, user, order="created", limit=100)
     if user.role != "resident":
         items = [c for c in items if c.reporter_id == user.id or c.assignee_id == user.id]
-    return render(request, "my.html", {"rows": case_rows(session, items, now_of(request), lang)})
+    return render(request, "my.html", {"rows": case_rows(session, items, now_of(request), lang)}
+                  | followed_context(session, user, lang, request))
 
 
 # ---------------------------------------------------------------- report
 
-
-def _report_page(request: Request, session: Session, user: User, form: dict[str, str], *,
-                 errors: list[str] | None = None, status_code: int = 200) -> Response:
-    lang = get_lang(request)
-    recent: list[Case] = []
-    if user.role == "resident":
-        recent, _ = cases.list_cases(session, user, order="created", limit=3)
-    return render(request, "report.html", {
-        "categories": category_choices(session, lang),
-        "grids": grid_choices(session, lang),
-        "form": form,
-        "errors": errors or [],
-        "rows": case_rows(session, recent, now_of(request), lang),
-    }, status_code=status_code)
-
-
-@router.get("/report")
-def report_form(request: Request, session: SessionDep, user: PageUser) -> Response:
-    return _report_page(request, session, user, {})
-
-
-@router.post("/report")
-def report(request: Request, session: SessionDep, user: PageUser, form: FormFields) -> Response:
-    lang = get_lang(request)
-    now = now_of(request)
-    category = form.get("category", "").strip()
-    description = form.get("description", "").strip()
-    address = form.get("address", "").strip()
-    grid_code = form.get("grid_code", "").strip() or None
-    lat, lng = parse_float(form.get("lat")), parse_float(form.get("lng"))
-    errors = []
-    if not category:
-        errors.append(translate("web.err.category_required", lang))
-    if not description:
-        errors.append(translate("web.err.description_required", lang))
-    elif len(description) > 4000:
-        errors.append(translate("web.err.description_too_long", lang, max=4000))
-    if len(address) > 300:
-        errors.append(translate("web.err.address_too_long", lang, max=300))
-    if grid_code is None and (lat is None or lng is None):
-        errors.append(translate("web.err.location_required", lang))
-    if errors:
-        return _report_page(request, session, user, form, errors=errors, status_code=422)
-    try:
-        data = CaseIn(category=category, description=description, address=address, grid_code=grid_code,
-                      lat=lat, lng=lng, coord="wgs84", source="citizen",
-                      attributes=attribute_answers(form, category))
-    except ValidationError:
-        return _report_page(request, session, user, form, status_code=422,
-                            errors=[translate("web.err.location_invalid", lang)])
-    try:
-        # A savepoint: a refused report leaves nothing behind, and the page can still be rendered.
-        with session.begin_nested():
-            case = cases.create_case(session, actor=user, data=data, now=now)
-    except AppError as exc:
-        return _report_page(request, session, user, form, status_code=exc.status_code,
-                            errors=[translate(exc.code, lang, **exc.params)])
-    response = redirect(f"/cases/{case.id}")
-    set_flash(response, "web.flash.created", number=cases.case_number(case))
-    return response
+# The report form, public report view, photos, following, moderation and the category editor
+# live in web/report_pages.py (mounted below).
 
 
 # ---------------------------------------------------------------- the case page
@@ -329,7 +271,17 @@ def _case_page(request: Request, session: Session, user: User, case_id: int, *, 
     allowed = detail.allowed_actions
     category = detail.category.code
     mine = case.reporter_id == user.id
+    moderator = reports.can_moderate(session, user, case)
+    photos = case_media.media_for(session, case.id, include_hidden=moderator)
     return render(request, "case.html", {
+        "photos": photos,
+        "moderator": moderator,
+        "case_hidden": case.description_hidden,
+        "can_add_photo": (mine or user.role != "resident") and len(photos) < case_media.MAX_PHOTOS_PER_CASE
+        and case.status in (*OPEN_STATUSES, "resolved"),
+        "is_reporter": mine,
+        "plain": plain_timeline(cases.timeline_of(session, case), lang, public=False) if mine else [],
+        "public_url": f"/reports/{case.id}" if case.source in reports.PUBLIC_SOURCES else "",
         "c": detail,
         "due_kind": kind,
         "deadline": deadline,
@@ -364,6 +316,7 @@ def case_action(request: Request, session: SessionDep, user: PageUser, case_id: 
     unit_code = form.get("unit_code", "").strip() or None
     problem: str | None = None
     duplicate_of = rating = None
+    fixed: bool | None = None
     if action not in NOTE_RULE:
         problem = translate("web.err.unknown_action", lang)
     elif action == "duplicate":
@@ -373,6 +326,7 @@ def case_action(request: Request, session: SessionDep, user: PageUser, case_id: 
     elif action == "rate":
         raw = form.get("rating", "").strip()
         rating = int(raw) if raw in ("1", "2", "3", "4", "5") else None
+        fixed = {"yes": True, "no": False}.get(form.get("fixed", ""))
         if rating is None:
             problem = translate("web.err.rating_required", lang)
     elif action == "comment" and not note:
@@ -385,7 +339,8 @@ def case_action(request: Request, session: SessionDep, user: PageUser, case_id: 
     try:
         with session.begin_nested():
             cases.transition(session, user=user, case_id=cid, action=action, now=now_of(request), note=note,
-                             unit_code=unit_code, duplicate_of=duplicate_of, rating=rating, lang=lang)
+                             unit_code=unit_code, duplicate_of=duplicate_of, rating=rating, lang=lang,
+                             fixed=fixed)
     except NotFound:
         raise
     except AppError as exc:
@@ -500,10 +455,19 @@ class VersionedStatic(StaticFiles):
 
 def mount(app: FastAPI) -> None:
     """Mount static files and page routes on the app (the modules' pages live beside these)."""
-    from gongzhi.web import ballot_pages, council_pages, eldercare_pages, mediation_pages, volunteer_pages
+    from gongzhi.web import (
+        ballot_pages,
+        council_pages,
+        eldercare_pages,
+        mediation_pages,
+        open311_pages,
+        report_pages,
+        volunteer_pages,
+    )
 
     app.include_router(router)
-    for module in (council_pages, ballot_pages, volunteer_pages, eldercare_pages, mediation_pages):
+    app.include_router(report_pages.router)
+    for module in (council_pages, ballot_pages, volunteer_pages, eldercare_pages, mediation_pages, open311_pages):
         app.include_router(module.router)
     app.mount("/static", VersionedStatic(directory=STATIC_DIR), name="static")
     app.state.page_error_handler = page_error

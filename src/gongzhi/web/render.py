@@ -73,21 +73,40 @@ class NavItem:
     key: str
 
 
+# Each role's menu, first what they do most; every page also checks access itself.
+_NAV: dict[str, tuple[tuple[str, str], ...]] = {
+    "resident": (("/report", "report"), ("/my", "my"), ("/mediation", "mediation"), ("/councils", "councils"),
+                 ("/ballots", "ballots"), ("/volunteers", "volunteers")),
+    "volunteer": (("/volunteers", "volunteers"), ("/queue", "queue"), ("/report", "report")),
+    "mediator": (("/mediation", "mediation"), ("/queue", "queue")),
+    "doctor": (("/eldercare", "eldercare"), ("/queue", "queue")),
+    "council_member": (("/councils", "councils"), ("/queue", "queue")),
+    "grid_worker": (("/queue", "queue"), ("/map", "map"), ("/eldercare", "eldercare"),
+                    ("/mediation", "mediation"), ("/moderation", "moderation")),
+    "dept_staff": (("/queue", "queue"),),
+    "official": (("/queue", "queue"), ("/map", "map"), ("/mediation", "mediation"), ("/eldercare", "eldercare"),
+                 ("/councils", "councils"), ("/ballots", "ballots"), ("/volunteers", "volunteers"),
+                 ("/moderation", "moderation")),
+    "admin": (("/queue", "queue"), ("/map", "map"), ("/mediation", "mediation"), ("/eldercare", "eldercare"),
+              ("/councils", "councils"), ("/ballots", "ballots"), ("/volunteers", "volunteers"),
+              ("/moderation", "moderation"), ("/admin/categories", "categories"), ("/admin/open311", "open311")),
+}
+
+
 def nav_for(user: Viewer | None) -> list[NavItem]:
     if user is None:
         return [NavItem("/login", "web.nav.login")]
-    if user.role == "resident":
-        return [NavItem("/report", "web.nav.report"), NavItem("/my", "web.nav.my")]
-    items = [NavItem("/queue", "web.nav.queue")]
-    if user.role in MAP_ROLES:
-        items.append(NavItem("/map", "web.nav.map"))
-    return items
+    items = _NAV.get(user.role, (("/queue", "queue"),))
+    return [NavItem(href, f"web.nav.{key}") for href, key in items]
+
+
+# Where each role lands after logging in: the page of their daily work.
+_HOME = {"resident": "/report", "doctor": "/eldercare", "mediator": "/mediation", "council_member": "/councils",
+         "volunteer": "/volunteers"}
 
 
 def home_for(user: User | Viewer) -> str:
-    if user.role == "resident":
-        return "/report"
-    return "/queue"
+    return _HOME.get(user.role, "/queue")
 
 
 # ---------------------------------------------------------------- time

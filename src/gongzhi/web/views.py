@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gongzhi.cases import media as case_media
 from gongzhi.cases import service as cases
 from gongzhi.cases.models import Case, Category
 from gongzhi.geo import service as geo
 from gongzhi.geo.models import Area
 from gongzhi.i18n import translate
-from gongzhi.web.render import countdown_text
+from gongzhi.web.render import STATIC_DIR, countdown_text, local_time
 
 SUMMARY_CHARS = 60
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
@@ -101,6 +102,7 @@ class Question:
     label: str
     required: bool
     values: list[dict[str, str]]
+    datatype: str = "string"
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class CategoryChoice:
     code: str
     name: str
     questions: list[Question] = field(default_factory=list)
+    icon: str = "icons/other.svg"
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,21 @@ def category_choices(session: Session, lang: str) -> list[CategoryChoice]:
                  # The seed words its yes/no answers in Chinese; give them in the reader's language.
                  "name": translate(f"web.{v['key']}", lang) if v["key"] in ("yes", "no") else str(v["name"])}
                 for v in d.get("values", [])
+                if isinstance(v, dict) and "key" in v
             ]
-            questions.append(Question(code=str(d["code"]), label=str(d.get("description") or d["code"]),
-                                      required=bool(d.get("required")), values=values))
-        out.append(CategoryChoice(code=cat.code, name=category_name(cat, lang), questions=questions))
+            label = d.get("description_en") if lang == "en" and d.get("description_en") else d.get("description")
+            questions.append(Question(code=str(d["code"]), label=str(label or d["code"]),
+                                      required=bool(d.get("required")), values=values,
+                                      datatype=str(d.get("datatype", "string"))))
+        out.append(CategoryChoice(code=cat.code, name=category_name(cat, lang), questions=questions,
+                                  icon=icon_for(cat.code)))
     return out
+
+
+def icon_for(code: str) -> str:
+    """The category's icon under static/icons/, or the generic one for categories added later."""
+    name = f"icons/{code}.svg"
+    return name if (STATIC_DIR / name).is_file() else "icons/other.svg"
 
 
 def grid_choices(session: Session, lang: str) -> list[GridChoice]:
@@ -189,3 +202,193 @@ def answer_rows(session: Session, case_attributes: dict[str, Any], category_code
                 answer = translate(f"web.{answer}", lang) if answer in ("yes", "no") else str(v["name"])
         rows.append({"question": str(d.get("description") or code), "answer": answer})
     return rows
+
+
+# ---------------------------------------------------------------- follow-up: plain words, public view
+
+
+# What each step means to a resident, in plain words (the staff page keeps the formal labels).
+_PLAIN = {
+    "create": "web.plain.create",
+    "dispatch": "web.plain.dispatch",
+    "accept": "web.plain.accept",
+    "return": "web.plain.return",
+    "start": "web.plain.start",
+    "resolve": "web.plain.resolve",
+    "close": "web.plain.close",
+    "rate": "web.plain.rate",
+    "reject": "web.plain.reject",
+    "duplicate": "web.plain.duplicate",
+    "reopen": "web.plain.reopen",
+    "escalate": "web.plain.escalate",
+    "auto_close": "web.plain.auto_close",
+    "hide_text": "web.plain.hide_text",
+    "show_text": "web.plain.show_text",
+    "hide_photo": "web.plain.hide_photo",
+    "show_photo": "web.plain.show_photo",
+    "add_photo": "web.plain.add_photo",
+}
+# Shown with their note to the public: the outcome and reasons matter to neighbours; staff comments
+# and returns between units stay internal.
+_PUBLIC_NOTES = ("resolve", "reject", "reopen")
+_INTERNAL = ("comment", "add_unit", "return")
+
+
+@dataclass(frozen=True)
+class PlainStep:
+    at: datetime
+    action: str
+    text: str
+    note: str
+
+
+def plain_timeline(items: list[cases.TimelineItem], lang: str, *, public: bool) -> list[PlainStep]:
+    out = []
+    for i in items:
+        if public and i.action in _INTERNAL:
+            continue
+        key = _PLAIN.get(i.action)
+        if i.action == "create" and public:
+            key = "web.plain.create_public"
+        if i.action == "rate" and i.data.get("reopened"):
+            key = "web.plain.rate_unhappy"
+        text = translate(key, lang, rating=i.data.get("rating", "")) if key else translate(
+            f"case_action.{i.action}", lang)
+        note = i.note if (not public or i.action in _PUBLIC_NOTES) and not i.action.startswith(("hide_", "show_")) \
+            else ""
+        out.append(PlainStep(at=i.at, action=i.action, text=text, note=note))
+    return out
+
+
+@dataclass(frozen=True)
+class PublicReport:
+    """What anyone may see of a report: no reporter contact, no moderated text or photos."""
+
+    id: int
+    url: str
+    number: str
+    category: str
+    category_code: str
+    icon: str
+    status: str
+    status_label: str
+    summary: str
+    description: str
+    text_hidden: bool
+    reporter: str
+    grid: str
+    lat: float | None
+    lng: float | None
+    created_at: datetime
+    created_local: str
+    due_kind: str
+    deadline: datetime | None
+    overdue: bool
+    countdown: str
+    expected: str
+    photos: list[str]
+    metres: float | None
+    rating: int | None
+
+
+def _public_reporter(case: Case, lang: str) -> str:
+    if case.anonymous or not case.reporter_name:
+        return translate("web.public.anonymous", lang)
+    name = case.reporter_name
+    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
+
+
+def public_report(session: Session, case: Case, now: datetime, lang: str, *, metres: float | None = None,
+                  staff: bool = False) -> PublicReport:
+    """`staff` (moderation view) keeps hidden text visible but still marks it hidden."""
+    cat = session.get_one(Category, case.category_id)
+    grid = geo.get_area_by_id(session, case.grid_id) if case.grid_id else None
+    kind, deadline, overdue = cases.due_info(case, now)
+    hidden_text = case.description_hidden and not staff
+    description = translate("web.public.text_hidden", lang) if hidden_text else case.description
+    photos = [] if staff else [case_media.media_path(m) for m in case_media.media_for(session, case.id)]
+    expected = ""
+    if deadline is not None:
+        expected = translate(f"web.expected.{kind}", lang, at=local_time(deadline, "%m-%d %H:%M"))
+    return PublicReport(
+        id=case.id,
+        url=f"/reports/{case.id}",
+        number=cases.case_number(case),
+        category=category_name(cat, lang),
+        category_code=cat.code,
+        icon=icon_for(cat.code),
+        status=case.status,
+        status_label=translate(f"case_status.{case.status}", lang),
+        summary=_short(description),
+        description=description,
+        text_hidden=case.description_hidden,
+        reporter=_public_reporter(case, lang),
+        grid=area_name(grid, lang) if grid else "",
+        # Rounded to ~10 m: enough to find the lamp, not a doorway.
+        lat=round(case.lat, 4) if case.lat is not None else None,
+        lng=round(case.lng, 4) if case.lng is not None else None,
+        created_at=case.created_at,
+        created_local=local_time(case.created_at, "%m-%d %H:%M"),
+        due_kind=kind,
+        deadline=deadline,
+        overdue=overdue,
+        countdown=countdown_text(deadline, now, lang) if deadline else "",
+        expected=expected,
+        photos=photos,
+        metres=metres,
+        rating=case.rating if case.status == "closed" else None,
+    )
+
+
+# ---------------------------------------------------------------- the report form's pin map
+
+
+@dataclass(frozen=True)
+class PinMap:
+    """Grid outlines as an SVG in a local metric-ish projection; the script maps a tap to lng/lat."""
+
+    width: int
+    height: int
+    bbox: tuple[float, float, float, float]  # min_lng, min_lat, max_lng, max_lat
+    shapes: list[dict[str, str]]
+
+
+PIN_MAP_WIDTH = 600
+
+
+def report_map(session: Session) -> PinMap | None:
+    import math
+
+    grids = [g for g in geo.list_areas(session, level="grid") if g.geometry]
+    rings: list[tuple[Area, list[list[float]]]] = []
+    for g in grids:
+        geometry = g.geometry or {}
+        coords = geometry.get("coordinates") or []
+        polys = [coords] if geometry.get("type") == "Polygon" else coords if geometry.get("type") == "MultiPolygon" \
+            else []
+        rings += [(g, poly[0]) for poly in polys if poly]
+    if not rings:
+        return None
+    xs = [float(p[0]) for _, r in rings for p in r]
+    ys = [float(p[1]) for _, r in rings for p in r]
+    min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
+    pad_x, pad_y = (max_x - min_x) * 0.05 or 0.001, (max_y - min_y) * 0.05 or 0.001
+    min_x, max_x, min_y, max_y = min_x - pad_x, max_x + pad_x, min_y - pad_y, max_y + pad_y
+    # Longitude degrees shrink with latitude: keep the drawing's proportions true.
+    aspect = (max_y - min_y) / ((max_x - min_x) * math.cos(math.radians((min_y + max_y) / 2)))
+    width = PIN_MAP_WIDTH
+    height = max(120, min(900, round(width * aspect)))
+
+    def pt(p: list[float]) -> str:
+        x = (float(p[0]) - min_x) / (max_x - min_x) * width
+        y = (max_y - float(p[1])) / (max_y - min_y) * height
+        return f"{x:.1f},{y:.1f}"
+
+    shapes = []
+    for g, ring in rings:
+        cx = sum(float(p[0]) for p in ring) / len(ring)
+        cy = sum(float(p[1]) for p in ring) / len(ring)
+        label_xy = pt([cx, cy]).split(",")
+        shapes.append({"code": g.code, "name": g.name, "points": " ".join(pt(p) for p in ring),
+                       "lx": label_xy[0], "ly": label_xy[1]})
+    return PinMap(width=width, height=height, bbox=(min_x, min_y, max_x, max_y), shapes=shapes)

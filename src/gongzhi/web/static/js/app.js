@@ -78,7 +78,7 @@
 
   // Report form: show only the chosen category's extra questions.
   var category = document.getElementById("category");
-  if (category) {
+  if (category && category.tagName === "SELECT") {
     var groups = document.querySelectorAll("[data-attr-category]");
     var sync = function () {
       for (var i = 0; i < groups.length; i++) {

@@ -1,0 +1,132 @@
+"""Messages of the mediation module (errors, labels, notices): Chinese first, English for every key."""
+
+from __future__ import annotations
+
+from gongzhi.i18n import register
+
+TYPE_NAMES = {
+    "family": ("婚姻家庭", "Marriage and family"),
+    "neighbor": ("邻里", "Neighbours"),
+    "land_housing": ("土地/宅基地/房屋", "Land, homestead and housing"),
+    "property_mgmt": ("物业", "Property management"),
+    "labor": ("劳动争议/欠薪", "Labour and unpaid wages"),
+    "consumer": ("消费", "Consumer"),
+    "traffic": ("交通事故", "Traffic accident"),
+    "medical": ("医疗", "Medical"),
+    "demolition": ("征地拆迁", "Land requisition and demolition"),
+    "environment": ("环境污染", "Environmental pollution"),
+    "debt_contract": ("合同债务", "Contracts and debts"),
+    "other": ("其他", "Other"),
+}
+
+register({f"mediation.type.{k}": v for k, v in TYPE_NAMES.items()})
+register(
+    {
+        # labels
+        "mediation.risk.low": ("低风险", "Low risk"),
+        "mediation.risk.medium": ("中风险", "Medium risk"),
+        "mediation.risk.high": ("高风险", "High risk"),
+        "mediation.tier.village": ("村（社区）调解", "Village/community mediation"),
+        "mediation.tier.town": ("镇（街道）司法所", "Town/street judicial office"),
+        "mediation.tier.city": ("区（市）矛调中心", "District mediation centre"),
+        "mediation.status.waiting": ("待分派", "Waiting for a mediator"),
+        "mediation.status.assigned": ("已分派，待联系", "Assigned, awaiting first contact"),
+        "mediation.status.in_mediation": ("调解中", "In mediation"),
+        "mediation.status.agreement": ("达成协议", "Agreement reached"),
+        "mediation.status.failed": ("调解不成", "Mediation failed"),
+        "mediation.status.withdrawn": ("已撤回", "Withdrawn"),
+        "mediation.outcome.agreement": ("调解成功，达成协议", "Mediated: agreement reached"),
+        "mediation.outcome.failed": ("调解不成", "Mediation failed"),
+        "mediation.outcome.withdrawn": ("申请人撤回", "Withdrawn by the applicant"),
+        "mediation.referral.court": ("引导诉讼", "Referred to court"),
+        "mediation.referral.arbitration": ("引导仲裁", "Referred to arbitration"),
+        "mediation.referral.none": ("无", "None"),
+        "mediation.party.applicant": ("申请人", "Applicant"),
+        "mediation.party.respondent": ("被申请人", "Respondent"),
+        "mediation.party.other": ("其他当事人", "Other party"),
+        "mediation.channel.web": ("网上申请", "Online"),
+        "mediation.channel.api": ("接口", "API"),
+        "mediation.channel.phone": ("电话代录", "Phone intake"),
+        "mediation.match_note": ("系统匹配调解员（{tier}）", "Mediator matched by the system ({tier})"),
+        "mediation.corrected_reason": ("调解员{name}人工修正了类型/风险", "Type/risk corrected by {name}"),
+        "mediation.term.specialty": ("专长", "Specialty"),
+        "mediation.term.tier": ("层级", "Tier"),
+        "mediation.term.distance": ("距离", "Distance"),
+        "mediation.term.caseload": ("在办案件", "Caseload"),
+        "mediation.term.total": ("总代价", "Total cost"),
+        "mediation.registry.kind.household": ("家庭", "Household"),
+        "mediation.registry.kind.person": ("人员", "Person"),
+        "mediation.registry.kind.place": ("地点（网格）", "Place (grid)"),
+        "mediation.registry.r.disputes": ("近期纠纷{n}起（时间衰减后{w}）", "{n} disputes ({w} after recency decay)"),
+        "mediation.registry.r.repeat": ("重复纠纷{n}起", "{n} repeated disputes"),
+        "mediation.registry.r.unresolved": ("未化解{n}起", "{n} unresolved"),
+        "mediation.registry.r.escalated": ("超时升级{n}次", "{n} escalations"),
+        "mediation.registry.r.high": ("高风险纠纷{n}起", "{n} high-risk disputes"),
+        "mediation.registry.r.failed": ("调解不成{n}起", "{n} failed mediations"),
+        # errors
+        "mediation_dispute_not_found": ("未找到该纠纷", "Dispute not found"),
+        "mediation_forbidden": ("无权对该纠纷执行此操作", "You may not do this on this dispute"),
+        "mediation_out_of_area": ("该地点不在您的管辖范围内", "That place is outside your area"),
+        "mediation_pii_forbidden": ("您的角色无权查看当事人完整信息", "Your role may not see parties' full details"),
+        "mediation_parties_required": (
+            "请至少填写一名申请人和一名被申请人",
+            "Give at least one applicant and one respondent",
+        ),
+        "mediation_phone_invalid": ("当事人“{name}”的电话号码格式不正确", "The phone number of “{name}” is not valid"),
+        "mediation_id_number_invalid": (
+            "当事人“{name}”的身份证号码不正确（位数、出生日期或校验位有误）",
+            "The ID number of “{name}” is not valid (length, birth date or check digit)",
+        ),
+        "mediation_location_required": ("请提供纠纷发生地点（定位或选择网格）", "Give the place (location or grid)"),
+        "mediation_location_outside": ("该位置不在本街道任何网格内", "That location is not inside any grid"),
+        "mediation_grid_not_found": ("网格 {code} 不存在", "Grid {code} does not exist"),
+        "mediation_resident_not_found": ("居民账号 {username} 不存在", "Resident account {username} does not exist"),
+        "mediation_type_invalid": ("纠纷类型 {type} 无效", "Unknown dispute type {type}"),
+        "mediation_concluded": ("该纠纷已办结，不能再修改", "The dispute is concluded and can no longer change"),
+        "mediation_not_concluded": ("纠纷尚未办结，还不能回访", "The dispute is not concluded yet"),
+        "mediation_followup_done": ("回访已记录", "The follow-up visit is already recorded"),
+        "mediation_state_invalid": ("纠纷当前状态为“{status}”，不能执行此操作", "The dispute is “{status}”; this is not possible now"),
+        "mediation_no_mediator": ("尚未分派调解员", "No mediator has been assigned yet"),
+        "mediation_time_invalid": ("调解时间不正确", "The session time is not valid"),
+        "mediation_place_required": ("请填写调解地点", "Give the place of the session"),
+        "mediation_evidence_empty": ("证据文件为空", "The evidence file is empty"),
+        "mediation_evidence_too_large": ("证据文件不能超过 {mb} MB", "Evidence files may be at most {mb} MB"),
+        "mediation_evidence_not_found": ("未找到该证据文件", "Evidence file not found"),
+        "mediation_outcome_invalid": ("调解结果无效", "Unknown outcome"),
+        "mediation_terms_required": ("达成协议时必须填写协议内容", "An agreement needs its terms"),
+        "mediation_referral_required": (
+            "调解不成时须说明引导诉讼还是仲裁",
+            "A failed mediation must be referred to court or arbitration",
+        ),
+        "mediation_note_required": ("请填写回访情况", "Write what the follow-up found"),
+        "mediation_not_a_mediator": ("{username} 不是调解员或未设置所属区域", "{username} is not a mediator with an area"),
+        "mediation_mediator_area_invalid": (
+            "调解员须属于社区/村、街道或区",
+            "A mediator must belong to a community/village, street or district",
+        ),
+        "mediation_capacity_invalid": ("案件上限须为 1–200 的整数", "The caseload limit must be a whole number 1–200"),
+        "mediation_agreement_missing": ("该纠纷没有调解协议", "This dispute has no mediation agreement"),
+        "mediation_registry_subject_unknown": ("风险名册中没有该对象", "No such entry in the risk registry"),
+        # notices
+        "notice.mediation_assigned.subject": ("【新纠纷】{number} {type}（{risk}）", "[New dispute] {number} {type} ({risk})"),
+        "notice.mediation_assigned.body": (
+            "您被匹配为纠纷 {number} 的调解员，请在 {due} 前首次联系当事人。",
+            "You are the mediator of dispute {number}; make first contact before {due}.",
+        ),
+        "notice.mediation_police.subject": ("【高风险纠纷】{number} {grid}", "[High-risk dispute] {number} {grid}"),
+        "notice.mediation_police.body": (
+            "高风险纠纷，请警务联络员关注。依据：{reasons}。{description}",
+            "High-risk dispute; police liaison please attend. Why: {reasons}. {description}",
+        ),
+        "notice.mediation_overdue.subject": ("【首次联系超时】纠纷 {number}", "[First contact overdue] dispute {number}"),
+        "notice.mediation_overdue.body": (
+            "纠纷 {number}（{risk}）已超过首次联系时限（{due}），请督办。调解员：{mediator}。",
+            "Dispute {number} ({risk}) missed its first-contact deadline ({due}). Mediator: {mediator}.",
+        ),
+        "notice.mediation_followup.subject": ("【回访提醒】纠纷 {number}", "[Follow-up due] dispute {number}"),
+        "notice.mediation_followup.body": (
+            "纠纷 {number} 调解结束已满30天，请上门回访并记录。",
+            "Dispute {number} concluded 30 days ago; please visit and record the follow-up.",
+        ),
+    }
+)

@@ -1,0 +1,405 @@
+"""Red-flag rules for dispute risk: cue words per family, negation scope, facts read from text.
+
+Rules can only raise the tier. A cue preceded (within a short window, inside the same clause)
+by a negator — 没动手, 没有威胁, 不会打人, 并没有拿刀 — does not count, and neither does one
+followed by a clause-final denial (刀倒是没拿, 动手是没有的).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+TIERS = ("low", "medium", "high")
+TIER_RANK = {t: i for i, t in enumerate(TIERS)}
+
+# family -> Chinese name (for reasons) and cue patterns. Longer cues first inside each family.
+FAMILY_NAMES = {
+    "threat": "暴力威胁",
+    "weapon": "凶器",
+    "self_harm": "自伤自杀",
+    "injury": "伤人",
+    "crowd": "群体性（十人以上）",
+    "petition": "集体上访",
+    "vulnerable": "弱势人员处境危险",
+    "scuffle": "肢体冲突（未见伤情）",
+}
+# What each family raises the tier to.
+FAMILY_TIER = {f: ("medium" if f == "scuffle" else "high") for f in FAMILY_NAMES}
+
+_CUES: dict[str, tuple[str, ...]] = {
+    "threat": (
+        "要弄死", "弄死", "整死", "搞死", "打死", "杀了", "杀人", "杀他", "杀你", "宰了", "砍死", "砍人",
+        "砍他", "砍你", "要砍", "砍了他", "砍了你", "砍了人", "捅死", "捅了", "同归于尽", "要他命", "要他的命", "要你命",
+        "要你的命", "让他好看", "让你好看", "废了他", "废了你", "弄残", "打残", "放火", "烧了他", "烧他家",
+        "烧了你", "点了他家", "炸了", "报复", "威胁", "恐吓", "扬言", "不放过", "不会放过", "找人收拾", "来收拾", "收拾我", "收拾你", "收拾他", "出了人命", "人命",
+        "找人来打", "叫人来打", "喊人来打", "叫了人来", "拼命", "拼了", "见血", "出人命", "闹出人命",
+        "血溅", "动刀子", "要打人", "要打死", "掐脖子", "卡脖子", "往死里打", "弄你", "等着瞧", "走着瞧",
+        "灭了你", "灭了他", "卸你", "打断你的腿", "打断他的腿", "打断腿", "让你后悔", "不得好死",
+        "吃不了兜着走", "好果子吃", "修理你", "修理他", "找人弄", "叫兄弟", "喊兄弟", "黑社会", "社会上的人",
+        "纹身的", "混社会", "放火", "点火", "点了", "烧房子", "烧了房子", "鱼死网破", "一命换一命", "血债",
+        "打砸", "砸东西", "砸店", "砸门", "砸窗户", "泼油漆", "泼红油漆", "泼粪", "绑我", "绑他", "绑架", "绑走",
+        "追着打", "追着砍", "追着我打", "下毒", "投毒",
+    ),
+    # Physical contact without injury: a scuffle, which the design puts at medium.
+    "scuffle": (
+        "动手", "动了手", "推搡", "推了", "推我", "推他", "打架", "打起来", "扭打", "厮打", "撕扯", "拉扯",
+        "打人", "打了", "打我", "打他", "殴打", "揍", "扇了", "耳光", "巴掌", "踹了", "踢了", "抓伤",
+        "抽我", "抽他", "抽她", "掐我", "掐她", "撕打", "按在地上", "围着我", "围着他", "堵着我",
+    ),
+    "weapon": (
+        "菜刀", "砍刀", "水果刀", "杀猪刀", "西瓜刀", "匕首", "刀子", "拿刀", "持刀", "提刀", "刀",
+        "木棍", "铁棍", "棍子", "棍棒", "棒子", "钢管", "铁管", "铁锹", "锄头", "斧头", "斧子", "镰刀",
+        "汽油", "柴油", "硫酸", "枪", "炸药", "雷管", "榔头", "锤子", "砖头", "酒瓶", "扳手", "方向盘锁",
+        "电棍", "甩棍", "弩", "铁链", "铁棒", "钢筋", "皮带抽", "拐棍", "扁担", "石头砸", "板凳砸", "凳子砸",
+        "刀具", "管制刀具",
+    ),
+    "self_harm": (
+        "跳楼", "跳下去", "跳河", "跳江", "跳井", "跳水库", "投河", "卧轨", "跳湖", "跳桥", "喝农药", "喝药", "吃农药", "吃安眠药", "安眠药", "服毒",
+        "吞药", "自杀", "轻生", "寻死", "寻短见", "不想活", "活不下去", "活不成", "死给", "上吊", "割腕",
+        "一死了之", "以死相逼", "撞死在", "死在他家", "死在你家", "死在这", "抹脖子", "自焚", "浇汽油",
+        "活着没意思", "死了算了", "不活了", "撞墙", "绝食", "敌敌畏", "百草枯", "老鼠药", "想不开",
+        "寻短", "从桥上跳", "从楼上跳", "轻身", "开煤气", "烧炭", "要跳", "就跳", "往下跳", "跳下", "产后抑郁", "抑郁症", "去死", "想死", "寻死觅活", "割脉", "吞安眠药", "活着干嘛",
+    ),
+    "injury": (
+        "打伤", "砍伤", "捅伤", "刺伤", "咬伤", "烫伤", "打破", "头破血流", "流血", "出血", "见红",
+        "受伤", "受了伤", "伤得很", "打得", "骨折", "缝针", "缝了", "打晕", "昏迷", "晕过去", "重伤",
+        "轻伤", "鼻青脸肿", "住院", "送医院", "进医院", "进了医院", "抢救", "急救", "打掉",
+        "拳打脚踢", "暴打", "围殴", "痛打", "送到医院", "送去医院", "送进医院", "拉到医院", "送医", "就医", "ICU", "重症监护", "青一块紫一块",
+        "淤青", "伤痕", "满身是伤", "浑身是伤", "身上都是伤", "是伤", "脑震荡", "晕倒", "昏倒", "中毒",
+        "死了", "没救过来", "人没了", "死亡", "身亡", "猝死", "出了人命", "打断了", "伤残",
+    ),
+    "crowd": (
+        "几十个人", "几十号人", "几十人", "几十户", "几十家", "上百人", "上百号", "好几十",
+        "群体", "全村", "全组", "全小区", "全体业主", "全体村民",
+        "聚集", "围堵", "堵门", "去堵", "要去堵", "堵路", "堵大门", "围攻", "聚众", "打群架", "群殴", "拉帮结伙",
+        "对峙", "械斗", "一车人", "一屋子人", "叫了一帮", "叫了好多人", "叫人过来", "叫了人", "还在叫人", "摇人", "几十号", "上百号", "成百", "全厂", "全体工人", "所有业主", "一大帮人", "一大群人",
+    ),
+    "petition": (
+        "集体上访", "上访", "信访", "拉横幅", "拉条幅", "打横幅", "挂横幅", "横幅", "去市里", "到市里",
+        "去省里", "到省里", "去北京", "到北京", "进京", "去区里闹", "去政府", "到政府", "堵政府",
+        "政府门口", "静坐", "找媒体", "找记者", "曝光", "条幅", "请愿", "联名", "区政府", "市政府",
+        "县政府", "省政府", "镇政府门口", "去区里", "到区里", "去县里", "到县里", "去镇上闹", "讨说法去",
+        "集体讨薪", "一起去闹", "抬尸", "停尸", "遗体抬", "尸体抬", "抬到医院", "摆花圈", "设灵堂", "拉横额", "上网曝光", "发抖音曝光", "网上曝光",
+    ),
+}
+
+_VULNERABLE = (
+    "老人", "老太太", "老太婆", "老头", "老奶奶", "老爷爷", "老母亲", "老父亲", "老娘", "老爹", "老两口",
+    "独居老人", "留守儿童", "老奶奶", "六岁", "五岁", "四岁", "三岁", "两岁", "七岁", "八岁", "几岁",
+    "八十多岁", "七十多岁", "九十多岁", "八十多", "七十多", "九十多", "八十岁", "九十岁", "瘫", "小孩", "孩子", "娃", "婴儿", "宝宝", "孕妇", "怀孕", "怀着",
+    "残疾", "瘫痪", "智障", "精神病", "傻子", "病人", "卧床",
+)
+_DANGER = (
+    "断电", "停电", "断了电", "断水", "停水", "断了水", "制氧机", "没水喝", "没饭吃", "没吃没喝", "差点被", "被压", "被撞", "被车撞", "被锁", "锁起来", "关起来", "进不了家", "有家不能回", "没地方住", "露宿", "锁换了", "换了锁", "病了没人管", "没人送", "追着打",
+    "危险", "被打", "被他打", "被她打", "被人打", "被他们打", "打了好几下", "打了几下", "挨打", "打她", "打他", "打孩子", "打老人", "毒打", "殴打", "推倒", "锁在", "关在", "赶出", "撵出", "没饭吃", "不给饭", "饿",
+    "冻", "不给吃", "没人管", "没人照顾", "断水断电", "停水停电", "虐待", "流落街头", "无家可归", "摔倒", "吓坏",
+    "吓得", "吓的", "要打", "病危", "不给药", "掐", "踢她", "踢他", "踢孩子", "扔出", "拖出", "困在", "出事",
+)
+
+# Cues that need a pattern rather than a word (流了好多血, 磕破了头, 打进了医院).
+_CUE_PATTERNS: dict[str, tuple[str, ...]] = {
+    "injury": (
+        r"流了[^，。,.!！?？\s]{0,3}血", r"(满脸|满头|一身|一脸|都)是血", r"(磕|撞|砸|打|砍|划)破了?(头|脑袋|脸|皮|手)",
+        r"(打|砸|砍|捅|推|踢|撞)[得的]?(进|住)了?医院", r"(?<![0-9])120(?![0-9]|块|元|多|万|千|平)",
+        r"砸(了|伤|破|在)?[^，。,\s]{0,2}(头|脑袋|脸|腿|胳膊)", r"(头|脸|额头|脑袋|嘴|鼻子)(摔|磕|撞|打)?(破|裂)了",
+        r"(胳膊|腿|手|肋骨|鼻梁|手指)(被)?(打|撞|踢|砸|摔)?断了", "重症", "下不了床", "救护车", "睁不开", "看不见了", "没醒", "醒不过来", "熏倒", "打瘸", "瘸了", "肿得", "缺胳膊", "断腿", r"(人|他|她|我)(现在|还|已经|都)*(躺)?在医院(里)?(躺着|抢救|没醒)?", r"推下(了)?(楼|台阶|楼梯|河|水|坡|沟)", r"人(就|都|也|当场|已经)?(就)?没了", r"(打|砍|捅|踢|推)[得的]?(站不起来|动不了|不省人事)",
+    ),
+    "threat": (
+        r"(弄|整|搞|打|砍|捅)死(你|他|她|我|你们|他们)", r"废了(我|你|他|她)", r"(砍|捅)(了|死)?(他|她|你|我|人)(?!们?[^，。,\s]{0,4}(棵|根|树|竹|枝|林))",
+        r"要(打|揍|砍|捅|弄)(我|你|他|她|人)", r"让(我|你|他|她|你们|他们|我们)(好看|后悔|等着)",
+        r"(拿|拎|举|抄|挥|掏|提|抡)(着|起|出)了?[^，。,.!！?？\s]{1,5}?(砸|打|砍|捅|追|冲|要|往)",
+        r"(跑到|冲进|冲到|找到|跑来|上门)[^，。,.!！?？\s]{0,6}砸", r"(来|去|到)(我|他|你|她)[^，。,.!！?？\s]{0,4}砸",
+    ),
+    "crowd": (
+        r"(一群|一帮|一伙|一大帮|一大群|好多)人?[^，。,.!！?？\s]{0,4}?(围|堵|冲|打|砸|闹|抢|来|聚)",
+        r"(两|双)(边|方)[^，。,.!！?？\s]{0,3}(好几十|几十|上百)",
+    ),
+    "self_harm": (
+        r"(喝|吃|服)了?[点瓶些]?(农药|老鼠药|安眠药|敌敌畏|百草枯)",
+        r"(躺|睡|跪)在(挖掘机|推土机|铲车|车|车轮|门口)(前|下|底下)?",
+        r"(站|爬|坐|蹲)(到|在|上)了?[^，。,.!！?？\s]{0,4}(楼顶|顶楼|阳台|天台|窗台|桥上|桥边|河边|江边|水库边)(上|边上|边|外)?",
+        r"爬(到|上)了?[^，。,.!！?？\s]{0,4}(塔吊|楼顶|高压塔|电线杆|桥上|屋顶|烟囱|广告牌)",
+        r"(死|吊死|撞死|饿死)[在再][^，。,.!！?？\s]{0,6}(门口|家里|家门|那里|这里|跟前|面前|办公室|大院|大厅)",
+    ),
+}
+_FAMILY_PATTERNS: dict[str, re.Pattern[str]] = {
+    fam: re.compile(
+        "|".join([*_CUE_PATTERNS.get(fam, ()), *(re.escape(c) for c in sorted(cues, key=len, reverse=True))])
+    )
+    for fam, cues in _CUES.items()
+}
+_VULN_RE = re.compile("|".join(re.escape(c) for c in sorted(_VULNERABLE, key=len, reverse=True)))
+_DANGER_RE = re.compile("|".join(re.escape(c) for c in sorted(_DANGER, key=len, reverse=True)))
+
+# A cue inside these words is not a red flag (surgery, a knife in a shop, a past petition office …).
+_FALSE_CONTEXTS = (
+    "开刀", "刀口", "手术刀", "刀疤", "动了刀", "刀削面", "枪手",
+    "打了电话", "打了个电话", "打了几次电话", "打了好几次电话", "打了12345", "打了110", "打了官司",
+    "打了欠条", "打了借条", "打了收条", "打了条子", "打了招呼", "打了卡", "打了折", "打了水漂",
+    "打了疫苗", "打了针", "打了一针", "打了两针", "打了几针", "打针", "打了吊瓶", "打了石膏", "打了点滴", "打了报告", "打了款", "打了钱", "打我电话", "打他电话",
+    "打我手机", "打他手机", "揍性", "伤了感情", "伤了和气", "伤心", "伤透", "群体性", "拼命干活", "想死你", "忙得想死", "笑得要死", "作废", "报废", "有没人管", "有没有人管", "有没有人", "打了好几个电话", "没聚集",
+    "吵死了", "烦死了", "气死了", "累死了", "热死了", "冷死了", "臭死了", "笑死了", "急死了", "困死了", "忙死了",
+    "难受死了", "熏死了", "吓死了", "疼死了", "闷死了", "馋死了", "晒死了", "渴死了", "去世后", "去世以后",
+    "死了以后", "死了之后", "死了后", "鸡死了", "鱼死了", "猪死了", "树死了", "庄稼死了", "苗死了", "死光了",
+    "菜死了", "羊死了", "牛死了", "鸭死了", "狗死了", "猫死了", "死了一大片", "死了一大半", "死了一半",
+    "砸了锅", "点了外卖", "点了菜", "点了个", "点了头", "点了名",
+    "拼命工作", "拼了命干", "流血流汗", "出血本", "住院费", "住院部", "报复性", "打了几个电话",
+)
+
+_NEGATORS = re.compile(r"(并没有|并没|从来没有|从来没|从没有|从没|从未|没有|没再|没|未曾|未|不会|不敢|不曾|不至于|绝不|毫无|无|别|不要|不)")
+# Words that start like a negator but do not negate what follows.
+_NOT_NEGATORS = re.compile(
+    r"(受不了|忍不了|不了|没想到|没料到|没办法|没法|没完没了|没日没夜|没人管|没钱|不料|不仅|不但|不光|不停|不断|不少|不管|"
+    r"不顾|不得不|不然|要不是|不行|不服|不给|不还|不让|不肯|不理|不讲理|不讲道理|不依不饶|不听|"
+    r"不同意|不满|不对|不知道|不清楚|不到|不住|不起|不过|不是说|无缘无故|无理|无赖|无奈)"
+)
+# Clause boundaries: punctuation, spaces and turning words end a negator's scope.
+_BOUNDARY = re.compile(r"[，,。．.!！?？;；:：、\s~～…]|但是|但|可是|不过|结果|后来|然后|却|而且|还说|又说|就")
+_SCOPE_BREAKERS = re.compile(r"就|才|便|否则|要是|如果|还要|还说|又")
+# A one-character negator (不, 没) binds to the next word; it reaches further only through these
+# (没跟他动手, 没说要去上访, 没真的打) — "不拆对方说要打死我" is not a denial of 打死.
+_NEW_SUBJECT = ("我", "你", "他", "她", "俺", "咱", "对方", "人家", "老板", "孩子")
+_SHORT_REACH = ("什么", "啥", "任何", "多大", "说", "对", "跟", "和", "向", "把", "被", "去", "敢", "真", "再", "有", "让", "拿", "带", "受", "给", "想", "要", "打算", "准备", "至于")
+_NEG_WINDOW = 4
+_POST_DENIAL = re.compile(r"^(倒是|倒|也|都|是|还|可|那倒)?(并没有|并没|没有|没|未|不)[拿动打带有伤过]?(过|的|了|啦|呢)?$")
+# In unpunctuated text the clause runs on: "刀倒是没拿求解决". A denial verb right after the cue still counts.
+_POST_DENIAL_PREFIX = re.compile(r"^(倒是|倒|也|都|是|还|可|那倒)?(并没有|并没|没有|没)(拿|动|带|用|掏|伤|打|出)")
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+
+_NUM = r"[0-9.]+|[零〇一二两俩三四五六七八九十百千万亿]+"
+_MONEY_RE = re.compile(
+    rf"({_NUM})\s*(多|来|几)?\s*(万|千|百|w|W|k|K)?\s*(多|来|几)?\s*(块钱|块|元|rmb|RMB|钱)"
+    rf"|({_NUM})\s*(多|来|几)?\s*(万|千)(多|来)?(?![人户家名个])"
+)
+_PEOPLE_RE = re.compile(
+    rf"({_NUM}|几十|十几|二十几|三十几|好几十|上百)\s*(多|来|几)?\s*(个|号|户|名|位|家)?\s*"
+    r"(人|村民|工人|业主|住户|农民工|居民|家长|老人|群众|员工|户|亲戚|家属|兄弟|乡亲|学生|保安|小伙子|老乡|社员|摊贩|商户|司机)"
+)
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width (NFKC), collapse whitespace; case kept (rules do not care)."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def cn_number(s: str) -> Decimal | None:
+    """'3' '2.5' '三' '十二' '三千五' '两万' → value; None if unreadable."""
+    s = s.strip()
+    if not s:
+        return None
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", s):
+        return Decimal(s)
+    total = Decimal(0)
+    section = Decimal(0)
+    digit: int | None = None
+    last_unit = 1
+    for ch in s:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            unit = _CN_UNITS[ch]
+            if unit >= 10_000:
+                section = (section + (digit or 0)) * unit
+                total += section
+                section = Decimal(0)
+            else:
+                section += (1 if digit is None else digit) * unit
+            last_unit = unit
+            digit = None
+        else:
+            return None
+    if digit is not None:
+        # 三千五 = 3500: a trailing digit counts in the unit below the last one.
+        section += digit * (last_unit // 10 if last_unit >= 100 and last_unit < 10_000 else 1)
+    return total + section
+
+
+_CN_OR_DIGIT = {**{str(i): i for i in range(10)}, **_CN_DIGITS}
+_WAN_TAIL = re.compile(r"([0-9]+|[一二两三四五六七八九十]+)万([0-9一二两三四五六七八九])千?(?![0-9百十])")
+_SCALE = {"万": 10_000, "w": 10_000, "W": 10_000, "千": 1000, "k": 1000, "K": 1000, "百": 100}
+
+
+def money_in_text(text: str) -> Decimal | None:
+    """The largest sum of money the text mentions (元), e.g. '欠了我三万多块' → 30000."""
+    best: Decimal | None = None
+    # 2万5 / 两万五 = 25000: fold the trailing digit into the number before matching.
+    text = _WAN_TAIL.sub(lambda m: str(int((cn_number(m.group(1)) or 0) * 10_000 + _CN_OR_DIGIT[m.group(2)] * 1000)) + "元", text)
+    for m in _MONEY_RE.finditer(text):
+        num = m.group(1) or m.group(6)
+        scale = m.group(3) or m.group(8)
+        value = cn_number(num)
+        if value is None:
+            continue
+        if scale:
+            value *= _SCALE[scale]
+        if best is None or value > best:
+            best = value
+    return best
+
+
+def people_in_text(text: str) -> int | None:
+    """The largest head count the text mentions ('十几个工人' → 10, '二十多户' → 20)."""
+    best: int | None = None
+    for m in _PEOPLE_RE.finditer(text):
+        raw = m.group(1)
+        if raw in ("几十", "好几十"):
+            n = 20
+        elif raw == "十几":
+            n = 10
+        elif raw == "上百":
+            n = 100
+        elif raw.endswith("几"):
+            base = cn_number(raw[:-1])
+            n = int(base) if base is not None else 0
+        else:
+            value = cn_number(raw)
+            if value is None:
+                continue
+            n = int(value)
+        if best is None or n > best:
+            best = n
+    return best
+
+
+@dataclass(frozen=True)
+class Flag:
+    family: str
+    cue: str
+    start: int
+    end: int
+    negated: bool
+    negator: str = ""
+
+
+def _clause_span(text: str, start: int, end: int) -> tuple[int, int]:
+    left = 0
+    for b in _BOUNDARY.finditer(text, 0, start):
+        left = b.end()
+    nxt = _BOUNDARY.search(text, end)
+    right = nxt.start() if nxt else len(text)
+    return left, right
+
+
+_SENTENCE_END = re.compile(r"[。．.!！?？;；\n]")
+_VULN_REACH = 24
+
+
+def _sentence_window(text: str, start: int, end: int) -> tuple[int, int]:
+    lo = max(0, start - _VULN_REACH)
+    for b in _SENTENCE_END.finditer(text, lo, start):
+        lo = b.end()
+    hi = min(len(text), end + _VULN_REACH)
+    nxt = _SENTENCE_END.search(text, end, hi)
+    return lo, (nxt.start() if nxt else hi)
+
+
+def _negator_before(text: str, start: int, clause_start: int, *, tight: bool = False) -> str:
+    """The negator governing the cue at `start`, or '' if none is in scope."""
+    lo = max(clause_start, start - _NEG_WINDOW - 4)
+    window = text[lo:start]
+    found = ""
+    for m in _NEGATORS.finditer(window):
+        abs_start = lo + m.start()
+        # Not a negation: a longer non-negating word starts here (没想到, 不停, 不给钱就…).
+        if _NOT_NEGATORS.match(text, abs_start):
+            continue
+        gap = text[lo + m.end():start]
+        if len(gap) > _NEG_WINDOW or _SCOPE_BREAKERS.search(gap):
+            continue
+        if len(m.group(0)) == 1 and len(gap) > 1 and not gap.startswith(_SHORT_REACH):
+            continue
+        # Head counts: only a negator right before the number denies it ("没有几十个人");
+        # "他不修几十个人堵在门口" is about 修.
+        if tight and gap:
+            continue
+        # "补偿都没有我弟喝了农药": in run-on text a new subject after the negator starts a new clause.
+        if gap.startswith(_NEW_SUBJECT):
+            continue
+        # A-not-A question (会不会打起来) is a worry, not a denial.
+        if m.group(0).startswith("不") and 0 < abs_start < len(text) - 1 and text[abs_start - 1] == text[abs_start + 1]:
+            continue
+        found = m.group(0)
+    return found
+
+
+def _denied_after(text: str, end: int, clause_end: int) -> bool:
+    rest = text[end:clause_end]
+    return bool(_POST_DENIAL.match(rest) or _POST_DENIAL_PREFIX.match(rest))
+
+
+_FALSE_RE = re.compile(
+    r"(庄稼|苗|树|鱼|鸡|鸭|鹅|猪|牛|羊|菜|花|草|蜂|虾|蟹|禽|畜|狗|猫|宠物|鸟|兔)[^，。,\s人]{0,8}死"
+    r"|打了?[^，。,\s]{0,4}(电话|官司|欠条|借条|收条|招呼|针|疫苗|点滴|报告|款|卡|水漂|游戏|麻将|牌|零工|听)"
+)
+
+
+def _in_false_context(text: str, start: int, end: int) -> bool:
+    """True if a harmless word (开刀, 打了电话 …) overlaps the cue."""
+    for fm in _FALSE_RE.finditer(text, max(0, start - 8), min(len(text), end + 8)):
+        if fm.start() < end and fm.end() > start:
+            return True
+    for ctx in _FALSE_CONTEXTS:
+        idx = text.find(ctx, max(0, start - len(ctx) + 1), end + len(ctx) - 1)
+        while idx != -1 and idx < end:
+            if idx + len(ctx) > start:
+                return True
+            idx = text.find(ctx, idx + 1, end + len(ctx) - 1)
+    return False
+
+
+def find_flags(text: str) -> list[Flag]:
+    """Every red-flag cue in `text` (already normalized), each marked negated or not."""
+    flags: list[Flag] = []
+    for family, pattern in _FAMILY_PATTERNS.items():
+        for m in pattern.finditer(text):
+            if _in_false_context(text, m.start(), m.end()):
+                continue
+            cl, cr = _clause_span(text, m.start(), m.end())
+            neg = _negator_before(text, m.start(), cl, tight=family == "crowd")
+            denied = not neg and _denied_after(text, m.end(), cr)
+            flags.append(Flag(family, m.group(0), m.start(), m.end(), bool(neg) or denied, neg or ("后置否定" if denied else "")))
+    # Vulnerable person in danger: both inside one clause, the danger not negated.
+    for m in _VULN_RE.finditer(text):
+        # Same sentence, within a few words either way: "我公公八十多了 瘫在床上 被锁在屋里".
+        lo, hi = _sentence_window(text, m.start(), m.end())
+        for d in _DANGER_RE.finditer(text, lo, hi):
+            if _in_false_context(text, d.start(), d.end()) or (d.start() < m.end() and d.end() > m.start()):
+                continue
+            neg = _negator_before(text, d.start(), _clause_span(text, d.start(), d.end())[0])
+            a, b = min(m.start(), d.start()), max(m.end(), d.end())
+            flags.append(Flag("vulnerable", f"{m.group(0)}…{d.group(0)}", a, b, bool(neg), neg))
+            if not neg:
+                break
+    # Head counts written as numbers: 十几个工人, 30多户 → the crowd family.
+    for m in _PEOPLE_RE.finditer(text):
+        n = people_in_text(m.group(0))
+        if n is not None and n >= 10:
+            cl, _cr = _clause_span(text, m.start(), m.end())
+            neg = _negator_before(text, m.start(), cl, tight=True)
+            flags.append(Flag("crowd", m.group(0), m.start(), m.end(), bool(neg), neg))
+    flags.sort(key=lambda f: (f.start, f.family))
+    return flags
+
+
+def strip_negated(text: str, flags: list[Flag]) -> str:
+    """The text without negated cues and their negators, so the learned model cannot see them."""
+    spans = sorted(
+        ((max(0, f.start - _NEG_WINDOW - 3) if f.negator != "后置否定" else f.start, f.end if f.negator != "后置否定" else len(text)) for f in flags if f.negated),
+    )
+    if not spans:
+        return text
+    out: list[str] = []
+    pos = 0
+    for a, b in spans:
+        if a > pos:
+            out.append(text[pos:a])
+        pos = max(pos, b)
+    out.append(text[pos:])
+    return " ".join(out)
