@@ -106,6 +106,31 @@ def test_unauthenticated_is_401(client: TestClient) -> None:
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
 
 
+def test_filing_needs_credentials_and_a_cookie_caller_needs_the_csrf_token(
+    client: TestClient, world: World
+) -> None:
+    # POST /cases authenticates inside its own one-hop transaction: the same rules as everywhere.
+    lat, lng = world.points["G1"]
+    body = {"category": "road_damage", "description": "路面塌陷一个坑", "lat": lat, "lng": lng}
+    count = lambda: world.session.scalar(select(func.count()).select_from(Case))  # noqa: E731
+    before = count()
+    r = client.post("/api/v1/cases", json=body)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    r = client.post("/api/v1/cases", json=body, headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "token_invalid"
+    csrf = factories.login_cookie(client, world.session, world.resident, world.now)
+    world.session.commit()
+    r = client.post("/api/v1/cases", json=body)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_failed"
+    r = client.post("/api/v1/cases", json=body, headers={"X-CSRF-Token": csrf + "x"})
+    assert r.status_code == 403
+    world.session.expire_all()
+    assert count() == before
+    r = client.post("/api/v1/cases", json=body, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "dispatched"
+
+
 def test_huge_id_is_422_not_500(client: TestClient, world: World) -> None:
     h = headers(world, world.admin)
     assert client.get("/api/v1/cases/99999999999999999999", headers=h).status_code == 422

@@ -425,10 +425,10 @@ def test_locator_is_cached_until_the_grids_change(
 ) -> None:
     first = locator.locator_for(session)
     assert locator.locator_for(session) is first  # nothing changed: no rebuild
-    service.update_area(session, "C1", now=clock.advance(timedelta(minutes=1)), name="改名")
-    assert locator.locator_for(session) is first  # not a grid
-    service.update_area(session, "G1", now=clock.now(), name="改名网格")
-    assert locator.locator_for(session) is not first
+    service.update_area(session, "G1", now=clock.advance(timedelta(minutes=1)), name="改名网格")
+    second = locator.locator_for(session)
+    assert second is not first
+    assert locator.locator_for(session) is second
 
 
 def test_import_rebuilds_the_locator_even_within_one_clock_tick(session: Session, clock: FrozenClock) -> None:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from gongzhi.auth import service
 from gongzhi.auth.models import ROLES, User
@@ -54,6 +56,11 @@ def _bearer(request: Request) -> str | None:
 
 def resolve_credentials(request: Request, session: SessionDep, now: NowDep) -> Credentials:
     """Sync part (runs in the thread pool): look the credential up. Writes nothing."""
+    return credentials_for(request, session, now)
+
+
+def credentials_for(request: Request, session: Session, now: datetime) -> Credentials:
+    """The credential the request presents, looked up in `session`."""
     settings: Settings = request.app.state.settings
     token = _bearer(request)
     if token is not None:
@@ -89,11 +96,29 @@ async def _authenticated(request: Request, creds: Credentials) -> User | None:
         return None
     if creds.kind == "cookie" and creds.csrf_token is not None:
         await _check_csrf(request, creds.csrf_token)
+    _remember(request, creds)
+    return creds.user
+
+
+def authenticate(request: Request, session: Session, now: datetime) -> User:
+    """current_user for a route that runs its whole transaction in one thread-pool hop (a JSON API
+    route: a cookie caller's CSRF token must come in the header, as the pages' scripts send it)."""
+    creds = credentials_for(request, session, now)
+    if creds.user is None:
+        raise Unauthorized("unauthorized" if creds.kind == "none" else "token_invalid")
+    if creds.kind == "cookie" and creds.csrf_token is not None and request.method not in SAFE_METHODS:
+        given = request.headers.get(CSRF_HEADER) or ""
+        if not given or not hmac.compare_digest(given.encode(), creds.csrf_token.encode()):
+            raise Forbidden("csrf_failed")
+    _remember(request, creds)
+    return creds.user
+
+
+def _remember(request: Request, creds: Credentials) -> None:
     request.state.user = creds.user
     request.state.auth_kind = creds.kind
     request.state.auth_token = creds.token
     request.state.csrf_token = creds.csrf_token
-    return creds.user
 
 
 async def current_user(request: Request, creds: Annotated[Credentials, Depends(resolve_credentials)]) -> User:

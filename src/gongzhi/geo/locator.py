@@ -19,8 +19,11 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongzhi.geo import versioning  # noqa: F401  (installs the flush hook that bumps the version)
+from gongzhi.db import cache_tokens
 from gongzhi.geo.models import Area, GeoState
+from gongzhi.geo.versioning import (
+    AREAS_TOKEN,  # (importing it installs the flush hook that bumps the version)
+)
 
 GRID = "grid"
 
@@ -105,10 +108,16 @@ def _database_key(session: Session) -> str:
     return session.get_bind(Area).engine.url.render_as_string(hide_password=True)
 
 
+def _stamp(session: Session) -> str:
+    # The areas' cache token (gongzhi.db.watch, bumped in the flush of any area change) is read
+    # once per transaction for the reference caches anyway; grid_version is the fallback.
+    return cache_tokens(session).get(AREAS_TOKEN) or grid_version(session)
+
+
 def locator_for(session: Session) -> GridLocator:
     """The cached locator for the grids this session sees, rebuilt if they changed."""
     key = _database_key(session)
-    stamp = grid_version(session)
+    stamp = _stamp(session)
     cached = _cache.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]

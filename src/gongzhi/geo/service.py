@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from gongzhi.errors import AppError, Conflict, Invalid, NotFound
 from gongzhi.geo import messages  # noqa: F401  (registers the module's i18n keys)
@@ -509,7 +509,8 @@ def locate_grid(session: Session, lat: float, lng: float) -> Area | None:
     """The grid whose polygon contains the WGS84 point (its border included), or None."""
     _check_point(lat, lng)
     area_id = locator_for(session).locate(lat, lng)
-    return session.get(Area, area_id) if area_id is not None else None
+    # Not its polygon: a case needs the grid's name and place in the tree, and real polygons are large.
+    return session.get(Area, area_id, options=[defer(Area.geometry)]) if area_id is not None else None
 
 
 def locate_grids(session: Session, points: Sequence[tuple[float, float]]) -> list[Area | None]:
