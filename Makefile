@@ -21,7 +21,7 @@ $(STAMP): requirements.lock pyproject.toml
 # Builds gongzhi.db from the migrations, loads the demo street and serves on $(HOST):$(PORT).
 demo: install
 	$(BIN)/gongzhi demo --reset
-	$(BIN)/gongzhi serve --host $(HOST) --port $(PORT)
+	$(BIN)/gongzhi serve --host $(HOST) --port $(PORT) --live-demo
 
 serve: install
 	$(BIN)/gongzhi serve --host $(HOST) --port $(PORT)

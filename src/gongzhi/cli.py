@@ -52,7 +52,11 @@ def db_upgrade() -> None:
 
 
 @app.command()
-def serve(host: str = typer.Option(None), port: int = typer.Option(None)) -> None:
+def serve(
+    host: str = typer.Option(None),
+    port: int = typer.Option(None),
+    live_demo: bool = typer.Option(False, "--live-demo", help="演示：让演示街道的设备按时上报正常读数"),
+) -> None:
     """启动 Web 界面与 API。"""
     import uvicorn
 
@@ -62,13 +66,24 @@ def serve(host: str = typer.Option(None), port: int = typer.Option(None)) -> Non
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
     init_database()
-    uvicorn.run(
-        create_app(settings=settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_config=None,
-        access_log=False,
-    )
+    stop = threading.Event()
+    if live_demo:
+        from gongzhi.clock import SystemClock
+        from gongzhi.simulate import live
+
+        feed = threading.Thread(target=live.run, args=(database_from_settings(), SystemClock(), stop),
+                                name="live-demo", daemon=True)
+        feed.start()
+    try:
+        uvicorn.run(
+            create_app(settings=settings),
+            host=host or settings.host,
+            port=port or settings.port,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        stop.set()
 
 
 @app.command()

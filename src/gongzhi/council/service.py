@@ -1184,9 +1184,8 @@ def create_action_item(
                   external_ref=f"council_action:{item.id}")
     case = cases.create_case(session, actor=actor, data=data, now=now)
     # The decision names who does it: hand the case to that owner instead of the category's default unit.
-    cat = session.get_one(Category, case.category_id)
-    cases._dispatch(session, case, cat, unit, owner, actor=actor, now=now,
-                    note=translate("council.action.dispatch_note", motion=motion.title, due=due_on.isoformat()))
+    cases.assign(session, case_id=case.id, unit=unit, assignee=owner, actor=actor, now=now,
+                 note=translate("council.action.dispatch_note", motion=motion.title, due=due_on.isoformat()))
     item.case_id = case.id
     keep_loaded(session, case)
     session.flush()

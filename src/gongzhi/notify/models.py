@@ -42,7 +42,12 @@ class Subscription(Base):
     """A user follows a subject (e.g. the reporter of a duplicate follows the original case)."""
 
     __tablename__ = "subscriptions"
-    __table_args__ = (UniqueConstraint("user_id", "subject_type", "subject_id"),)
+    # The unique key leads with user_id; the subject index serves "who follows this case / area"
+    # (every case intake and every status change asks).
+    __table_args__ = (
+        UniqueConstraint("user_id", "subject_type", "subject_id"),
+        Index("ix_subscriptions_subject", "subject_type", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, index=True)

@@ -33,6 +33,31 @@ register(
         ),
         "sensing.kind.smoke_detector": ("烟雾报警器", "smoke detector"),
         "sensing.kind.gas_detector": ("燃气报警器", "gas detector"),
+        "sensing.level.free": ("畅通", "free flow"),
+        "sensing.level.slow": ("缓行", "slow"),
+        "sensing.level.congested": ("拥堵", "congested"),
+        "sensing.level.severe": ("严重拥堵", "severely congested"),
+        "sensing.level.unknown": ("无数据", "no data"),
+        "sensing.advisory.subject": (
+            "绕行提示：{segment} 预计 {at} 前后{level}", "Detour advice: {segment} expected {level} around {at}",
+        ),
+        "sensing.advisory.body": (
+            "{segment}（{grid}）当前{level_now}，预计 30 分钟后{level}（流量约为通行能力的 {percent}%）。"
+            "建议绕行：{alternative}",
+            "{segment} ({grid}) is {level_now} now and expected {level} in 30 minutes (about {percent}% of "
+            "capacity). Suggested detour: {alternative}",
+        ),
+        "sensing.advisory.no_alternative": ("请错峰出行", "travel later if you can"),
+        "sensing.segment_code_invalid": ("路段编号无效（1-64 位字母、数字、._-）", "Invalid segment code (1-64 letters, digits, ._-)"),
+        "sensing.segment_code_taken": ("路段编号 {code} 已存在", "Segment code {code} already exists"),
+        "sensing.segment_name_invalid": ("路段名称必填，且不超过 100 字", "A segment name is required (at most 100 characters)"),
+        "sensing.segment_capacity_invalid": ("通行能力须为正数（辆/5分钟）", "Capacity must be positive (vehicles per 5 minutes)"),
+        "sensing.segment_alternative_too_long": ("绕行建议不超过 300 字", "The detour text is at most 300 characters"),
+        "sensing.segment_no_detectors": ("路段至少需要一个交通检测器", "A segment needs at least one traffic detector"),
+        "sensing.segment_detector_invalid": (
+            "设备 {code} 不存在或不是交通检测器", "Device {code} does not exist or is not a traffic detector",
+        ),
+        "sensing.segment_grid_invalid": ("网格不存在", "No such grid"),
         "sensing.model.poisson": ("泊松分布", "Poisson"),
         "sensing.model.negative_binomial": ("负二项分布", "negative binomial"),
     }

@@ -46,3 +46,44 @@ class Episode(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     case_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RoadSegment(Base):
+    """A stretch of road watched by traffic detectors, with its free-flow capacity (vehicles per
+    5 minutes at a detector) and the detour to suggest; the latest congestion state sits on it."""
+
+    __tablename__ = "sensing_road_segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    grid_id: Mapped[int] = mapped_column(Integer, index=True)  # areas.id
+    detector_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capacity: Mapped[float] = mapped_column(Float)
+    alternative: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime]
+    # Latest refresh: volume/capacity now and forecast +30 min, and their levels.
+    refreshed_at: Mapped[datetime | None] = mapped_column(default=None)
+    level_now: Mapped[str] = mapped_column(String(16), default="unknown")
+    level_next: Mapped[str] = mapped_column(String(16), default="unknown")
+    ratio_now: Mapped[float | None] = mapped_column(Float, default=None)
+    ratio_next: Mapped[float | None] = mapped_column(Float, default=None)
+    speed_now: Mapped[float | None] = mapped_column(Float, default=None)
+    free_since: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Advisory(Base):
+    """One congestion episode of a segment and the detour advisory sent for it (once)."""
+
+    __tablename__ = "sensing_advisories"
+    __table_args__ = (Index("ix_sensing_advisories_open", "segment_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(Integer, index=True)
+    grid_id: Mapped[int] = mapped_column(Integer, index=True)
+    issued_at: Mapped[datetime]
+    level: Mapped[str] = mapped_column(String(16))
+    ratio: Mapped[float] = mapped_column(Float)
+    alternative: Mapped[str] = mapped_column(String(300), default="")
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
