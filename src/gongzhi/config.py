@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     crowd_min_count: int = 8
     # An alarm or anomaly episode ends after this long without a repeat.
     episode_quiet_minutes: int = 60
+    # A gas detector reporting a concentration alarms at this level (methane: 10% of the lower
+    # explosive limit is 5,000 ppm; household alarms sound well before, commonly near 1,000 ppm).
+    gas_alarm_ppm: float = 1000.0
+    gas_alarm_lel_percent: float = 10.0
     # A door open longer than this at night is reported to the grid worker.
     door_open_alert_seconds: int = 300
 

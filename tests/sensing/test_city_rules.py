@@ -155,6 +155,16 @@ def test_gas_alarm_is_its_own_episode(place: Place) -> None:
     assert [c.title for c in _by_category(place.session, "fire_hazard")] == ["燃气泄漏报警：东门广场"]
 
 
+def test_gas_concentration_alarms_at_the_configured_level(place: Place) -> None:
+    gas = place.device("gas_detector", code="GAS-3", device_id=11)
+    at = place.clock.now()
+    place.feed(gas, "gas_ppm", 3.2, at)  # an ordinary kitchen
+    place.feed(gas, "gas_ppm", 999, at + timedelta(minutes=1))
+    assert _by_category(place.session, "fire_hazard") == []
+    place.feed(gas, "gas_ppm", 1000, at + timedelta(minutes=2))
+    assert len(_by_category(place.session, "fire_hazard")) == 1
+
+
 def test_door_forced_or_left_open_at_night_tells_the_grid_worker_once(place: Place) -> None:
     door = place.device("door_lock", code="DOOR-1", device_id=9)
     night = datetime(2026, 11, 24, 1, 30, tzinfo=SHANGHAI)

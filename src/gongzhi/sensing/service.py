@@ -205,14 +205,27 @@ def _crowd(session: Session, device: DeviceInfo, reading: Reading, verdict: Verd
 # ---------------------------------------------------------------- smoke and gas
 
 
+def _alarming(kind: str, keys: tuple[str, ...], reading: Reading, settings: Settings) -> bool:
+    """A detector's own alarm flag (`smoke`/`gas`/`alarm` >= 1), or a gas concentration at or above
+    the configured level (`gas_ppm` / `ppm`, or `lel_percent` of the lower explosive limit)."""
+    if reading.key in keys:
+        return reading.value >= 1
+    if kind == "gas_detector" and reading.key in ("gas_ppm", "ppm"):
+        return reading.value >= settings.gas_alarm_ppm
+    if kind == "gas_detector" and reading.key == "lel_percent":
+        return reading.value >= settings.gas_alarm_lel_percent
+    return False
+
+
 def handle_alarm(session: Session, device: DeviceInfo, readings: Sequence[Reading], now: datetime) -> None:
     keys = ALARM_KEYS.get(device.kind, ())
     kind = ALARM_EPISODE.get(device.kind)
     if kind is None:
         return
+    settings = get_settings()
     for reading in readings:
-        if reading.key not in keys or reading.value < 1:
-            continue  # 0 = all clear; the episode ends when quiet or when its case is done
+        if not _alarming(device.kind, keys, reading, settings):
+            continue  # all clear; the episode ends when quiet or when its case is done
         params: dict[str, Any] = {"place": _place(device), "device": device.code, "at": _fmt_time(reading.ts),
                                   "kind": translate(f"sensing.kind.{device.kind}"), "field": reading.key,
                   "value": f"{reading.value:g}"}
