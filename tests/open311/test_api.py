@@ -649,3 +649,21 @@ def test_outside_every_grid_tells_the_client_where_the_grids_are(w: World311) ->
     r = w.post(lat="37.7622", long="-122.4651", locale="en")
     assert r.status_code == 400
     assert "lat 30.2500–30.2590, long 120.2000–120.2090" in r.json()[0]["description"]
+
+
+def test_raw_utf8_in_a_url_encoded_body_is_read_as_utf8(w: World311) -> None:
+    # `curl -d "description=路灯不亮"` sends the bytes without percent-encoding them.
+    lat, lng = w.points["G1"]
+    raw = (f"api_key={w.key}&service_code=road_damage&lat={lat}&long={lng}&description=路灯不亮了"
+           "&address_string=Café 门口").encode()
+    r = w.client.post(f"{BASE}/requests.json", content=raw,
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200, r.text
+    (body,) = r.json()
+    got = w.client.get(f"{BASE}/requests/{body['service_request_id']}.json").json()[0]
+    assert got["description"] == "路灯不亮了"
+    # Properly percent-encoded text (the usual case) is untouched, Latin letters included.
+    r = w.client.post(f"{BASE}/requests.json", data={"api_key": w.key, "service_code": "road_damage",
+                                                     "lat": str(lat), "long": str(lng), "description": "Café ü"})
+    (body,) = r.json()
+    assert w.client.get(f"{BASE}/requests/{body['service_request_id']}.json").json()[0]["description"] == "Café ü"

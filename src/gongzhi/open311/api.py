@@ -341,6 +341,17 @@ def _json_pairs(doc: Any) -> list[tuple[str, str | UploadFile]]:
     return pairs
 
 
+def _raw_utf8(value: str) -> str:
+    """Undo Starlette's Latin-1 reading of raw UTF-8 bytes in a url-encoded body (what `curl -d
+    描述=…` and some clients send without percent-encoding); properly encoded text is left as it is."""
+    if not any("\x80" <= ch <= "\xff" for ch in value) or any(ord(ch) > 0xFF for ch in value):
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+
+
 @router.post("/requests.{fmt}", summary="提交服务请求 Create a service request", openapi_extra=_FORM_DOC)
 async def post_request(fmt: str, request: Request, now: NowDep) -> Response:
     lang = _lang(request)
@@ -354,7 +365,7 @@ async def post_request(fmt: str, request: Request, now: NowDep) -> Response:
             body_pairs = _json_pairs(await request.json())
         else:
             form = await request.form(max_files=service.MAX_UPLOADS + 1, max_fields=200)
-            body_pairs = list(form.multi_items())
+            body_pairs = [(k, _raw_utf8(v) if isinstance(v, str) else v) for k, v in form.multi_items()]
     except Exception as exc:  # malformed multipart or JSON, too many parts: the client's fault, not a 500
         detail = str(getattr(exc, "detail", exc))[:200]
         return error_response(fmt, 400, translate("open311_bad_form", lang, detail=detail))
