@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from tests.factories import GRID_BOXES, T0, build_area_tree, make_user, point_in, square
 
 from gongzhi.auth.models import User
+from gongzhi.cases import service as cases
 from gongzhi.cases.models import Case
+from gongzhi.cases.schemas import CaseIn
 from gongzhi.council import volunteers as vol
-from gongzhi.council.volunteer_models import PatrolShift, VolunteerHours, VolunteerTeam
+from gongzhi.council.volunteer_models import PatrolReport, PatrolShift, VolunteerHours, VolunteerTeam
 from gongzhi.errors import Conflict, Forbidden, Invalid, NotFound
 from gongzhi.geo.service import parse_geometry
 from gongzhi.notify.models import OutboxMessage
@@ -250,15 +252,34 @@ def test_warning_missing_required_answer_is_refused(session: Session) -> None:
         vol.file_report(session, user=t.v2, team_id=t.team.id, kind="warning", description="无类别", now=START)
 
 
-def test_resident_warning_waits_for_leader(session: Session) -> None:
+def test_resident_member_warning_becomes_a_case_at_once(session: Session) -> None:
+    """The team membership was checked here, so a resident member's warning needs no confirmation:
+    the case is filed at once, with the resident as its reporter (who then sees it as their own)."""
     t = make_team(session)
     lat, lng = inside_g1()
     report = vol.file_report(session, user=t.resident, team_id=t.team.id, kind="warning", category="fire_hazard",
                              description="楼道堆放电动车电池", lat=lat, lng=lng, now=START)
-    assert report.status == "pending_review" and report.case_id is None
-    notice = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == f"user:{t.leader.id}",
-                                                         OutboxMessage.topic == "vol.warning_review")).one()
-    assert "电动车" in notice.body
+    assert report.status == "case_created" and report.case_id is not None and report.reviewed_by_id is None
+    case = session.get_one(Case, report.case_id)
+    assert (case.source, case.reporter_id, case.reporter_name) == ("volunteer", t.resident.id, "陈居民")
+    assert case.status == "dispatched" and case.external_ref == f"patrol_report:{report.id}"
+    assert case.id in set(session.scalars(cases.scoped_cases(session, t.resident).with_only_columns(Case.id)))
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.topic == "vol.warning_review")) == 0
+    # Outside the volunteers service the intake still refuses the source from a resident account.
+    with pytest.raises(Forbidden):
+        cases.intake(session, actor=t.resident, now=START, data=CaseIn(
+            category="fire_hazard", description="x", lat=lat, lng=lng, source="volunteer"))
+
+
+def test_a_warning_held_for_review_earlier_can_still_be_confirmed(session: Session) -> None:
+    t = make_team(session)
+    lat, lng = inside_g1()
+    report = PatrolReport(team_id=t.team.id, reporter_id=t.resident.id, kind="warning", category="fire_hazard",
+                          description="楼道堆放电动车电池", lat=lat, lng=lng, status="pending_review",
+                          created_at=START)
+    session.add(report)
+    session.flush()
     with pytest.raises(Forbidden):
         vol.review_warning(session, user=t.v2, report_id=report.id, accept=True, now=START)
     vol.review_warning(session, user=t.leader, report_id=report.id, accept=True, now=START)

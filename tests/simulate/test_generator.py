@@ -11,16 +11,17 @@ import shapely
 from rich.console import Console
 from shapely.geometry import shape
 from sqlalchemy import func, select
-from tests.simulate.conftest import END, build_demo, fresh_database
+from tests.simulate.conftest import END, SEED, Demo, build_demo, fresh_database
 
 from gongzhi.audit.models import AuditEntry
 from gongzhi.auth.models import User
+from gongzhi.cases import service as cases_service
 from gongzhi.cases.models import Case
 from gongzhi.clock import FrozenClock
 from gongzhi.config import Settings
 from gongzhi.db import Database, make_engine
 from gongzhi.simulate import district as district_module
-from gongzhi.simulate.casegen import generate_cases
+from gongzhi.simulate.casegen import generate_cases, plan_cases
 from gongzhi.simulate.demo import run_demo, sqlite_files
 from gongzhi.simulate.district import (
     DEMO_PASSWORD,
@@ -134,3 +135,19 @@ def test_run_demo_builds_once_prints_logins_and_resets(tmp_path: Path) -> None:
     third = _run(settings, reset=True)
     assert "已删除旧的演示数据库" in third
     assert (_count(url, Case), _count(url, User)) == (cases, users)
+
+
+def test_a_low_rating_is_followed_by_a_new_dispatch(demo: Demo) -> None:
+    # A rating of 1-2 reopens a case (the service's rule); the generator's dispatcher then sends it
+    # out again, as people do. Left alone, a reopened case's accept clock would escalate it every
+    # hour for the rest of the history.
+    with demo.database.session(readonly=True) as session:
+        priorities = {c.code: c.default_priority for c in cases_service.list_categories(session)}
+    plans = plan_cases(demo.district, priorities, start=END - timedelta(days=90), end=END, n=500, seed=SEED)
+    low = [p for p in plans if any(st.action == "rate" and (st.rating or 5) <= 2 for st in p.steps)]
+    assert low
+    for plan in low:
+        actions = [st.action for st in plan.steps]
+        rated = max(i for i, st in enumerate(plan.steps) if st.action == "rate" and (st.rating or 5) <= 2)
+        assert "dispatch" in actions[rated:], actions
+        assert plan.steps[-1].action == "rate" and (plan.steps[-1].rating or 0) >= 3

@@ -26,8 +26,9 @@ unit_app = typer.Typer(help="单位管理", no_args_is_help=True)
 
 
 @contextmanager
-def _session() -> Iterator[Session]:
-    """One transaction for the command; an AppError rolls it back and exits 1 with the Chinese message."""
+def command_session() -> Iterator[Session]:
+    """One transaction for the command; an AppError rolls it back and exits 1 with the Chinese message.
+    Every module's CLI uses it (`from gongzhi.auth.commands import command_session`)."""
     database = database_from_settings()
     try:
         with database.session() as session:
@@ -52,7 +53,7 @@ def add_user(
     phone: Annotated[str, typer.Option("--phone", help="电话")] = "",
 ) -> None:
     """创建账号。"""
-    with _session() as session:
+    with command_session() as session:
         user = service.create_user(
             session,
             username=username,
@@ -72,7 +73,7 @@ def add_user(
 @app.command("list")
 def list_users() -> None:
     """列出全部账号（电话已脱敏）。"""
-    with _session() as session:
+    with command_session() as session:
         rows = session.execute(
             select(User, Area.code, Unit.code)
             .outerjoin(Area, User.area_id == Area.id)
@@ -107,7 +108,7 @@ def add_unit(
     webhook: Annotated[str, typer.Option("--webhook", help="回调地址")] = "",
 ) -> None:
     """创建单位。"""
-    with _session() as session:
+    with command_session() as session:
         unit = service.create_unit(
             session,
             code=code,
@@ -125,7 +126,7 @@ def add_unit(
 @unit_app.command("list")
 def list_units() -> None:
     """列出全部单位。"""
-    with _session() as session:
+    with command_session() as session:
         rows = session.execute(
             select(Unit, Area.code).join(Area, Unit.area_id == Area.id).order_by(Unit.id)
         ).all()

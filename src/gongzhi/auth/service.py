@@ -26,6 +26,7 @@ from gongzhi.auth.scope import area_path, in_scope, subtree_condition
 from gongzhi.config import Settings, get_settings
 from gongzhi.db import lock_for_update, watch
 from gongzhi.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
+from gongzhi.geo import service as geo
 from gongzhi.geo.models import Area
 from gongzhi.i18n import LANGUAGES
 
@@ -337,6 +338,17 @@ def users_with_role_in_area(session: Session, *, role: str | tuple[str, ...], ar
         .order_by(User.id)
     )
     return list(session.scalars(stmt))
+
+
+def supervisors_above(session: Session, grid: Area, *, start_level: int) -> list[User]:
+    """Admins/officials `start_level` areas above `grid` (1 = its community, 2 = the street, …),
+    climbing until someone is found; past the top, the top's. Escalations of cases and disputes."""
+    chain = geo.ancestors(session, grid)
+    for area in chain[min(start_level, len(chain) - 1) :]:
+        people = users_with_role_in_area(session, role=SUPERVISOR_ROLES, area_id=area.id)
+        if people:
+            return people
+    return []
 
 
 def users_with_unit(

@@ -377,16 +377,18 @@ def assign(
     actor: User | None,
     now: datetime,
     note: str = "",
+    keep_unit: bool = True,
 ) -> Case:
     """Dispatch by a feature module's own rules (e.g. mediator matching); actor None = the system.
-    unit None keeps the case's unit.
+    unit None keeps the case's unit, or clears it with keep_unit=False (a council decision that names
+    only a person hands the case to that person instead of the category's unit).
 
     The caller has checked that the assignee may work the case; locks the case row (PostgreSQL)."""
     case = session.scalar(lock_for_update(select(Case).where(Case.id == case_id), session))
     if case is None:
         raise NotFound("case_not_found")
     category = session.get_one(Category, case.category_id)
-    if unit is None and case.unit_id is not None:
+    if unit is None and keep_unit and case.unit_id is not None:
         unit = session.get(Unit, case.unit_id)
     _dispatch(session, case, category, unit, assignee, actor=actor, now=now, note=note)
     return case
@@ -1134,12 +1136,7 @@ def _supervisors(session: Session, case: Case, *, start_level: int) -> list[User
     """Admins/officials of the escalation level's area, climbing until someone is found."""
     if case.grid_id is None:
         return []
-    chain = geo.ancestors(session, session.get_one(Area, case.grid_id))
-    for area in chain[min(start_level, len(chain) - 1) :]:
-        people = accounts.users_with_role_in_area(session, role=SUPERVISOR_ROLES, area_id=area.id)
-        if people:
-            return people
-    return []
+    return accounts.supervisors_above(session, session.get_one(Area, case.grid_id), start_level=start_level)
 
 
 def _notify_users(

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from gongzhi.auth.models import Unit, User
-from gongzhi.auth.pii import mask_phone
+from gongzhi.auth.pii import mask_name, mask_phone
 from gongzhi.auth.service import Person, UnitRef
 from gongzhi.cases import service
 from gongzhi.cases.models import Case, Category
@@ -19,10 +19,6 @@ from gongzhi.geo.models import Area
 from gongzhi.i18n import translate
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def _mask_name(name: str) -> str:
-    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
 
 
 def _build(
@@ -67,7 +63,7 @@ def _build(
         assignee=PersonRef(id=assignee.id, name=assignee.display_name or assignee.username)
         if assignee
         else None,
-        reporter_name=case.reporter_name if own else _mask_name(case.reporter_name),
+        reporter_name=case.reporter_name if own else mask_name(case.reporter_name),
         reporter_phone=case.reporter_phone if own else mask_phone(case.reporter_phone),
         created_at=case.created_at,
         dispatched_at=case.dispatched_at,

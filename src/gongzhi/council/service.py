@@ -33,7 +33,7 @@ from gongzhi.audit import service as audit
 from gongzhi.auth.models import SUPERVISOR_ROLES, Unit, User
 from gongzhi.auth.scope import area_path, in_scope
 from gongzhi.cases import service as cases
-from gongzhi.cases.models import Case, Category
+from gongzhi.cases.models import Case
 from gongzhi.cases.schemas import CaseIn
 from gongzhi.clock import SHANGHAI, local
 from gongzhi.council import (
@@ -1184,7 +1184,7 @@ def create_action_item(
                   external_ref=f"council_action:{item.id}")
     case = cases.create_case(session, actor=actor, data=data, now=now)
     # The decision names who does it: hand the case to that owner instead of the category's default unit.
-    cases.assign(session, case_id=case.id, unit=unit, assignee=owner, actor=actor, now=now,
+    cases.assign(session, case_id=case.id, unit=unit, assignee=owner, actor=actor, now=now, keep_unit=False,
                  note=translate("council.action.dispatch_note", motion=motion.title, due=due_on.isoformat()))
     item.case_id = case.id
     keep_loaded(session, case)

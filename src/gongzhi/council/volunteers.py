@@ -10,9 +10,11 @@ Rules:
 - Hours: check-out credits the overlap of [check-in, check-out] with the shift, so never more
   than the shift's length; one credit row per shift (unique), so never twice. A volunteer who
   forgets to check out is credited up to the shift's end by the sweep, `AUTO_CHECKOUT_GRACE` later.
-- Warnings become cases through the cases intake with source `volunteer`. The intake refuses
-  non-citizen sources from resident accounts, so a resident member's warning waits for the
-  team leader or staff to confirm it; the case is then filed under the confirming person.
+- Warnings become cases through the cases intake with source `volunteer`, at once, for every
+  active member: this service has checked the team membership, so it files as an internal intake
+  (the intake otherwise refuses non-citizen sources from resident accounts). A resident member is
+  recorded as the case's reporter and follows it like any resident report. Warnings left
+  `pending_review` by earlier versions can still be confirmed or dismissed by the leader or staff.
 Services flush, never commit.
 """
 
@@ -521,7 +523,8 @@ def _file_case(session: Session, report: PatrolReport, actor: User, now: datetim
         grid_code=None if report.lat is not None else _grid_code(session, report), source="volunteer",
         external_ref=f"patrol_report:{report.id}", attributes=attributes,
     )
-    done = cases.intake(session, actor=actor, data=data, now=now)
+    # internal: the caller has checked that `actor` is an active member (or the leader / staff).
+    done = cases.intake(session, actor=actor, data=data, now=now, internal=True)
     report.case_id = done.case.id
     report.status = "case_created"
     report.reviewed_by_id = actor.id if actor.id != report.reporter_id else None
@@ -569,29 +572,18 @@ def file_report(session: Session, *, user: User, team_id: int, kind: str, descri
     session.add(report)
     session.flush()
     if kind == "warning":
-        if user.role == "resident":
-            report.status = "pending_review"
-            _pending_review_notices(session, team, user, report, now)
-        else:
-            # A refused intake (e.g. an unanswered required question) fails the whole call.
-            _file_case(session, report, user, now, attributes or {})
+        # A refused intake (e.g. an unanswered required question) fails the whole call.
+        _file_case(session, report, user, now, attributes or {})
     session.flush()
     _log(session, f"volunteer.{kind}", "patrol_report", report.id, user, now,
          {"category": category, "case_id": report.case_id, "status": report.status})
     return report
 
 
-def _pending_review_notices(session: Session, team: VolunteerTeam, user: User, report: PatrolReport,
-                            now: datetime) -> None:
-    leader = session.get(User, team.leader_id) if team.leader_id else None
-    if leader is not None and leader.id != user.id and leader.is_active:
-        _notify(session, leader, "vol.warning_review", now, f"patrol_report:{report.id}", name=_name(user),
-                description=report.description[:80])
-
-
 def review_warning(session: Session, *, user: User, report_id: int, accept: bool, now: datetime,
                    attributes: dict[str, Any] | None = None) -> PatrolReport:
-    """The team leader (not a resident account) or community staff confirm a resident member's warning."""
+    """The team leader (not a resident account) or community staff confirm or dismiss a warning that an
+    earlier version held for review (new warnings become cases at once)."""
     report = session.scalar(lock_for_update(select(PatrolReport).where(PatrolReport.id == report_id), session))
     if report is None:
         raise NotFound("vol_report_not_found")

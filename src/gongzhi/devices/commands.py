@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from gongzhi.auth.commands import command_session
 from gongzhi.clock import SystemClock, local
 from gongzhi.db import database_from_settings
 from gongzhi.devices import mosquitto, service
@@ -21,24 +19,9 @@ from gongzhi.devices.config import get_device_settings
 from gongzhi.devices.models import Device
 from gongzhi.errors import AppError
 from gongzhi.geo.models import Area
-from gongzhi.i18n import translate
 
 app = typer.Typer(help="设备管理（登记、令牌、Mosquitto 授权文件）", no_args_is_help=True)
 console = Console()
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    """One transaction; an AppError rolls it back and exits 1 with the Chinese message."""
-    database = database_from_settings()
-    try:
-        with database.session() as session:
-            yield session
-    except AppError as exc:
-        typer.echo(translate(exc.code, "zh", **exc.params), err=True)
-        raise typer.Exit(1) from None
-    finally:
-        database.engine.dispose()
 
 
 @app.command("add")
@@ -54,7 +37,7 @@ def add(
 ) -> None:
     """登记设备，打印其访问令牌（只显示这一次）。"""
     now = SystemClock().now()
-    with _session() as session:
+    with command_session() as session:
         grid_id = None
         if grid is not None:
             grid_id = session.scalar(select(Area.id).where(Area.code == grid))
@@ -73,7 +56,7 @@ def add(
 @app.command("list")
 def list_all(kind: Annotated[str | None, typer.Option("--kind")] = None) -> None:
     """列出设备。"""
-    with _session() as session:
+    with command_session() as session:
         stmt = select(Device).order_by(Device.code)
         if kind:
             stmt = stmt.where(Device.kind == kind)
@@ -90,7 +73,7 @@ def list_all(kind: Annotated[str | None, typer.Option("--kind")] = None) -> None
 @app.command("rotate")
 def rotate(code: Annotated[str, typer.Argument()]) -> None:
     """更换设备访问令牌（旧令牌立即失效；MQTT 需重新生成授权文件）。"""
-    with _session() as session:
+    with command_session() as session:
         token = service.rotate_token(session, service.require_device(session, code), now=SystemClock().now())
         console.print(f"新令牌 token: {token}")
 
@@ -98,7 +81,7 @@ def rotate(code: Annotated[str, typer.Argument()]) -> None:
 @app.command("disable")
 def disable(code: Annotated[str, typer.Argument()]) -> None:
     """停用设备。"""
-    with _session() as session:
+    with command_session() as session:
         service.set_enabled(session, service.require_device(session, code), False, now=SystemClock().now())
         console.print(f"已停用 {code}")
 
@@ -106,7 +89,7 @@ def disable(code: Annotated[str, typer.Argument()]) -> None:
 @app.command("enable")
 def enable(code: Annotated[str, typer.Argument()]) -> None:
     """启用设备。"""
-    with _session() as session:
+    with command_session() as session:
         service.set_enabled(session, service.require_device(session, code), True, now=SystemClock().now())
         console.print(f"已启用 {code}")
 
@@ -124,7 +107,7 @@ def mosquitto_auth(
     if not ingest_password:
         typer.echo("需要 --ingest-password 或环境变量 GONGZHI_DEVICES_MQTT_PASSWORD", err=True)
         raise typer.Exit(2)
-    with _session() as session:
+    with command_session() as session:
         count = mosquitto.write_files(
             session, passwd=passwd, acl=acl, ingest_user=ingest_user, ingest_password=ingest_password
         )

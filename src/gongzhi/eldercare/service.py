@@ -290,6 +290,12 @@ def get_elder(session: Session, user: User, elder_id: int) -> Elder:
     return elder
 
 
+def elder_for_case(session: Session, user: User, case_id: int) -> Elder | None:
+    """The elder whose alarm opened this case (a home visit), if the user may see the elder's record."""
+    alarm_of_case = select(Alarm.elder_id).where(Alarm.case_id == case_id)
+    return session.scalar(scoped_elders(session, user).where(Elder.id.in_(alarm_of_case)).limit(1))
+
+
 def contacts_of(session: Session, elder_id: int) -> list[Contact]:
     return list(session.scalars(select(Contact).where(Contact.elder_id == elder_id).order_by(Contact.position)))
 

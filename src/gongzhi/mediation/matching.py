@@ -14,13 +14,14 @@ linear_sum_assignment (minimum total cost). A dispute nobody may take stays wait
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
+
+from gongzhi.cases.reports import EARTH_RADIUS_M, distance_m
 
 TIER_RANK = {"village": 0, "town": 1, "city": 2}
 _INELIGIBLE = 1e9
@@ -78,10 +79,7 @@ def distance_km(lat1: float | None, lng1: float | None, lat2: float | None, lng2
     """Great-circle distance; 0 when either place is unknown (no distance term then)."""
     if lat1 is None or lng1 is None or lat2 is None or lng2 is None:
         return 0.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
+    return distance_m(lat1, lng1, lat2, lng2) / 1000.0
 
 
 def eligible(need: Need, offer: Offer) -> bool:
@@ -126,7 +124,7 @@ def _haversine_matrix(
     p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
     dl = np.radians(lng2)[None, :] - np.radians(lng1)[:, None]
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    km: NDArray[np.float64] = np.nan_to_num(2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(a))), nan=0.0)
+    km: NDArray[np.float64] = np.nan_to_num(2 * (EARTH_RADIUS_M / 1000.0) * np.arcsin(np.minimum(1.0, np.sqrt(a))), nan=0.0)
     return km
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongzhi.auth import service as accounts
-from gongzhi.auth.models import SUPERVISOR_ROLES, User
+from gongzhi.auth.models import User
 from gongzhi.clock import local
 from gongzhi.db import lock_for_update
 from gongzhi.geo import service as geo
@@ -25,12 +25,7 @@ BATCH = 2000
 
 def _supervisors(session: Session, dispute: Dispute, level: int) -> list[User]:
     """Officials at `level` above the grid (1 = community, 2 = street, …), climbing until someone is found."""
-    chain = geo.ancestors(session, geo.get_area_by_id(session, dispute.grid_id))
-    for area in chain[min(level, len(chain) - 1):]:
-        people = accounts.users_with_role_in_area(session, role=SUPERVISOR_ROLES, area_id=area.id)
-        if people:
-            return people
-    return []
+    return accounts.supervisors_above(session, geo.get_area_by_id(session, dispute.grid_id), start_level=level)
 
 
 def escalate(session: Session, dispute: Dispute, now: datetime) -> None:

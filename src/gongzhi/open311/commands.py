@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
+from gongzhi.auth.commands import command_session
 from gongzhi.clock import SystemClock, local
-from gongzhi.db import database_from_settings
-from gongzhi.errors import AppError
 from gongzhi.i18n import translate
 from gongzhi.open311 import service
 
@@ -23,20 +19,6 @@ app.add_typer(key_app, name="key")
 console = Console()
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    """One transaction; an AppError rolls it back and exits 1 with the Chinese message."""
-    database = database_from_settings()
-    try:
-        with database.session() as session:
-            yield session
-    except AppError as exc:
-        typer.echo(translate(exc.code, "zh", **exc.params), err=True)
-        raise typer.Exit(1) from None
-    finally:
-        database.engine.dispose()
-
-
 @key_app.command("add")
 def add_key(
     name: Annotated[str, typer.Option("--name", help="客户端应用名称")],
@@ -44,7 +26,7 @@ def add_key(
     limit: Annotated[int, typer.Option("--limit", help="每小时最多提交的请求数（0 不限）")] = 600,
 ) -> None:
     """为客户端应用发放 API key（只显示一次，库中只存其哈希）。"""
-    with _session() as session:
+    with command_session() as session:
         issued = service.add_client(
             session,
             name=name,
@@ -61,7 +43,7 @@ def add_key(
 @key_app.command("list")
 def list_keys() -> None:
     """列出客户端应用（只显示 key 的前几位）。"""
-    with _session() as session:
+    with command_session() as session:
         clients = service.list_clients(session)
         if not clients:
             typer.echo(translate("cli_open311_no_clients", "zh"))
@@ -83,6 +65,6 @@ def list_keys() -> None:
 @key_app.command("revoke")
 def revoke_key(client_id: Annotated[int, typer.Argument(help="客户端应用编号（key list 中的编号）")]) -> None:
     """吊销客户端应用的 API key；之后用它提交的请求得到 403。"""
-    with _session() as session:
+    with command_session() as session:
         service.revoke_client(session, client_id=client_id, now=SystemClock().now(), actor_name="cli")
     typer.echo(translate("cli_open311_key_revoked", "zh", id=client_id))

@@ -182,10 +182,12 @@ def _seed_team(session: Session, rng: random.Random, official: User, grids: list
                                          now=starts + timedelta(minutes=rng.randint(100, 140)))
             minutes += hours.minutes
     if resident_member is not None:
-        volunteers.file_report(session, user=_user(session, resident_member), team_id=team.id, kind="warning",
-                               category="fire_hazard", description="楼道内有人给电动车电池充电",
-                               lat=grids[0].geometry.representative_point().y,
-                               lng=grids[0].geometry.representative_point().x, now=now - timedelta(hours=3))
+        # A resident member's warning becomes a case at once, like a volunteer's.
+        spot = grids[0].geometry.representative_point()
+        report = volunteers.file_report(session, user=_user(session, resident_member), team_id=team.id,
+                                        kind="warning", category="fire_hazard", description="楼道内有人给电动车电池充电",
+                                        lat=spot.y, lng=spot.x, now=now - timedelta(hours=3))
+        cases += 1 if report.case_id else 0
     session.flush()
     return 1, shifts, minutes, cases
 

@@ -434,8 +434,12 @@ class _Planner:
             if rng.random() < 0.85:
                 rating = rng.choices([r for r, _ in RATINGS], weights=[w for _, w in RATINGS])[0]
                 delay = min(_minutes(rng, 240, 1.0), timedelta(hours=60))
-                return [Step(delay, "reporter", "rate", rng.choice(texts.RATING_COMMENTS[rating]),
-                             rating=rating, window=AWAKE, jitter=timedelta(minutes=rng.uniform(0, 120)))]
+                steps = [Step(delay, "reporter", "rate", rng.choice(texts.RATING_COMMENTS[rating]),
+                              rating=rating, window=AWAKE, jitter=timedelta(minutes=rng.uniform(0, 120)))]
+                if rating < cases.RATING_REOPEN_BELOW:
+                    # A rating of 1-2 reopens the case: the dispatcher sends it out again, as people do.
+                    steps += self._redo(plan)
+                return steps
             return []  # no answer: the sweep closes it after the rating wait
         if rng.random() < 0.4:
             # Well inside the rating wait, after which the sweep would have closed it already.
@@ -468,15 +472,19 @@ class _Planner:
             rng_note = rng.choice(texts.REOPEN_NOTES).format(time=rng.choice(texts.TIME_PHRASES))
             steps.append(Step(**self._later(600, window=AWAKE, cap=timedelta(days=4)), actor="reporter",
                               action="reopen", note=rng_note))
-            steps.append(Step(**self._later(60, window=OFFICE), actor="official", action="dispatch",
-                              note="居民对处理结果不满意，请重新核实办理。"))
-            steps += self._work(plan, "staff", reopened=True)
-            rating = rng.choices((2, 3, 4, 5), weights=(2, 3, 4, 3))[0]
-            steps.append(Step(**self._later(240, window=AWAKE, cap=timedelta(hours=48)), actor="reporter",
-                              action="rate", rating=rating,
-                              note=rng.choice(texts.RATING_COMMENTS[rating])))
-            return steps
+            return steps + self._redo(plan)
         return steps + self._finish(plan)
+
+    def _redo(self, plan: Plan) -> list[Step]:
+        """After a reopen: dispatched again, worked again, and rated 3-5 (a 1-2 would reopen it once more)."""
+        rng = self.rng
+        steps = [Step(**self._later(60, window=OFFICE), actor="official", action="dispatch",
+                      note="居民对处理结果不满意，请重新核实办理。")]
+        steps += self._work(plan, "staff", reopened=True)
+        rating = rng.choices((3, 4, 5), weights=(3, 4, 3))[0]
+        steps.append(Step(**self._later(240, window=AWAKE, cap=timedelta(hours=48)), actor="reporter",
+                          action="rate", rating=rating, note=rng.choice(texts.RATING_COMMENTS[rating])))
+        return steps
 
 
 def plan_cases(district: District, priorities: dict[str, str], *, start: datetime, end: datetime, n: int,

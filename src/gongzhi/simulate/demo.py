@@ -138,6 +138,7 @@ def _module_steps(district: District, *, start: datetime, end: datetime,
                   seed: int) -> list[tuple[str, Callable[[Session], object]]]:
     """Each practice module's demo data, in dependency order (devices before the elders wearing them)."""
     from gongzhi.simulate.ballots_demo import seed_ballots_and_volunteers
+    from gongzhi.simulate.citybrain_demo import seed_citybrain
     from gongzhi.simulate.council_demo import seed_council
     from gongzhi.simulate.devices_demo import seed_devices
     from gongzhi.simulate.eldercare_demo import seed_eldercare
@@ -148,6 +149,7 @@ def _module_steps(district: District, *, start: datetime, end: datetime,
 
     return [
         ("设备 devices", lambda s: seed_devices(s, end, seed=seed)),
+        ("城市大脑 city brain", lambda s: seed_citybrain(s, district, end)),
         ("智慧养老 eldercare", lambda s: seed_eldercare(s, district, end, seed=seed)),
         ("随手拍 reports", lambda s: seed_reports(s, end, seed)),
         ("Open311", lambda s: seed_open311(s, end)),

@@ -23,7 +23,6 @@ from starlette.datastructures import UploadFile
 from gongzhi.auth import service as accounts
 from gongzhi.auth.models import Unit, User
 from gongzhi.cases import service as cases
-from gongzhi.clock import SHANGHAI
 from gongzhi.council import service, views
 from gongzhi.errors import AppError, NotFound
 from gongzhi.geo import service as geo
@@ -31,6 +30,7 @@ from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import translate
 from gongzhi.web.pages import FormFields, PageUser
 from gongzhi.web.render import now_of, redirect, render, set_flash
+from gongzhi.web.views import parse_local_datetime
 
 router = APIRouter(include_in_schema=False)
 
@@ -92,7 +92,7 @@ def council_action(request: Request, session: SessionDep, user: PageUser, counci
                     raise AppError("council_forbidden")
                 service.generate_meetings(session, council, now, actor=user)
             elif action == "schedule":
-                starts = _local_datetime(form.get("starts_at", ""))
+                starts = parse_local_datetime(form.get("starts_at", ""))
                 if starts is None:
                     raise AppError("council.web.bad_input")
                 m = service.schedule_meeting(session, actor=user, council_id=cid, starts_at=starts, now=now,
@@ -149,15 +149,6 @@ def _date(raw: str | None) -> date | None:
         return date.fromisoformat((raw or "").strip()) if (raw or "").strip() else None
     except ValueError:
         raise AppError("council.web.bad_input") from None
-
-
-def _local_datetime(raw: str) -> datetime | None:
-    """A datetime-local field ('2026-12-01T19:00'), read as Beijing time."""
-    try:
-        value = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        return None
-    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
 
 
 # ---------------------------------------------------------------- meetings

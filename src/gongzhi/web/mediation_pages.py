@@ -23,7 +23,7 @@ from gongzhi.mediation.models import OPEN_STATUSES, RISKS, STATUSES, TIERS, TYPE
 from gongzhi.mediation.schemas import DisputeIn, PartyIn
 from gongzhi.web.pages import FormFields, PageUser
 from gongzhi.web.render import countdown_text, now_of, redirect, render, set_flash
-from gongzhi.web.views import grid_choices, parse_float
+from gongzhi.web.views import grid_choices, parse_float, parse_local_datetime
 
 router = APIRouter(include_in_schema=False)
 STAFF = ("admin", "official", "grid_worker", "mediator", "dept_staff")
@@ -365,13 +365,6 @@ def dispute_reveal(request: Request, session: SessionDep, user: PageUser, disput
     return _dispute_page(request, session, user, _did(dispute_id), reveal=True)
 
 
-def _parse_local(raw: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(raw.strip()).replace(tzinfo=SHANGHAI)
-    except ValueError:
-        return None
-
-
 @router.post("/mediation/disputes/{dispute_id}/act")
 def dispute_act(request: Request, session: SessionDep, user: PageUser, dispute_id: str,
                 form: FormFields) -> Response:
@@ -387,7 +380,7 @@ def dispute_act(request: Request, session: SessionDep, user: PageUser, dispute_i
                 service.correct_triage(session, user=user, dispute_id=did, type=form.get("type", ""),
                                        risk=form.get("risk", ""), now=now, note=note)
             elif action == "session":
-                held = _parse_local(form.get("held_at", ""))
+                held = parse_local_datetime(form.get("held_at", ""))
                 if held is None:
                     raise Invalid("mediation_time_invalid")
                 service.add_session(session, user=user, dispute_id=did, held_at=held,

@@ -42,6 +42,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A rating of 1–2 stars or “not fixed” reopens the case for another round.",
     ),
     "web.case.public_link": ("公开页面（邻居可见）", "Public page (what neighbours see)"),
+    "web.case.dispute_link": ("查看纠纷调解记录", "See the dispute's mediation record"),
+    "web.case.elder_link": ("查看老人档案", "See the elder's record"),
     "web.expected.accept": ("预计 {at} 前有人签收", "Expected to be taken on by {at}"),
     "web.expected.resolve": ("预计 {at} 前处理完毕", "Expected to be fixed by {at}"),
     "web.plain.create": ("您的上报已登记", "Your report was registered"),
@@ -141,6 +143,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.nav.ballots": ("业主表决", "Owners' ballots"),
     "web.nav.volunteers": ("志愿巡查", "Volunteers"),
     "web.nav.mediation": ("矛盾调解", "Mediation"),
+    "web.nav.citybrain": ("城市大脑", "City brain"),
     "web.nav.open311": ("Open311 接入", "Open311 clients"),
     "web.nav.categories": ("类别设置", "Categories"),
     # Layout

@@ -33,10 +33,12 @@ from gongzhi.cases import service as cases
 from gongzhi.cases.models import OPEN_STATUSES, Case
 from gongzhi.cases.views import case_detail
 from gongzhi.config import Settings
+from gongzhi.eldercare import service as eldercare
 from gongzhi.errors import AppError, Forbidden, NotFound
 from gongzhi.geo import service as geo
 from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import LANGUAGES, translate
+from gongzhi.mediation import service as mediation
 from gongzhi.web import mapfig
 from gongzhi.web.render import (
     LANG_COOKIE,
@@ -282,6 +284,7 @@ def _case_page(request: Request, session: Session, user: User, case_id: int, *, 
         "is_reporter": mine,
         "plain": plain_timeline(cases.timeline_of(session, case), lang, public=False) if mine else [],
         "public_url": f"/reports/{case.id}" if case.source in reports.PUBLIC_SOURCES else "",
+        "origin_links": _origin_links(session, user, case),
         "c": detail,
         "due_kind": kind,
         "deadline": deadline,
@@ -299,6 +302,17 @@ def _case_page(request: Request, session: Session, user: User, case_id: int, *, 
         "form_action": form_action,
         "form": form or {},
     }, status_code=status_code)
+
+
+def _origin_links(session: Session, user: User, case: Case) -> list[tuple[str, str]]:
+    """(url, label key) of the record a feature module opened this case from, when the user may see it."""
+    if case.source == "dispute":
+        dispute = mediation.dispute_for_case(session, user, case.id)
+        return [(f"/mediation/disputes/{dispute.id}", "web.case.dispute_link")] if dispute else []
+    if case.source == "eldercare":
+        elder = eldercare.elder_for_case(session, user, case.id)
+        return [(f"/eldercare/elders/{elder.id}", "web.case.elder_link")] if elder else []
+    return []
 
 
 @router.get("/cases/{case_id}")
@@ -457,6 +471,7 @@ def mount(app: FastAPI) -> None:
     """Mount static files and page routes on the app (the modules' pages live beside these)."""
     from gongzhi.web import (
         ballot_pages,
+        citybrain_pages,
         council_pages,
         eldercare_pages,
         mediation_pages,
@@ -467,7 +482,8 @@ def mount(app: FastAPI) -> None:
 
     app.include_router(router)
     app.include_router(report_pages.router)
-    for module in (council_pages, ballot_pages, volunteer_pages, eldercare_pages, mediation_pages, open311_pages):
+    for module in (council_pages, ballot_pages, volunteer_pages, eldercare_pages, mediation_pages, open311_pages,
+                   citybrain_pages):
         app.include_router(module.router)
     app.mount("/static", VersionedStatic(directory=STATIC_DIR), name="static")
     app.state.page_error_handler = page_error

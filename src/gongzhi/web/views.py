@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gongzhi.cases import media as case_media
 from gongzhi.cases import service as cases
 from gongzhi.cases.models import Case, Category
+from gongzhi.clock import SHANGHAI
 from gongzhi.geo import service as geo
 from gongzhi.geo.models import Area
 from gongzhi.i18n import translate
@@ -168,6 +169,15 @@ def parse_case_ref(text: str) -> int | None:
         return None
     value = int(m.group(1))
     return value if 0 < value < 2**31 else None
+
+
+def parse_local_datetime(text: str) -> datetime | None:
+    """A datetime-local field ('2026-12-01T19:00') read as Beijing time; an explicit offset is kept."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
 
 
 def parse_float(text: str | None) -> float | None:

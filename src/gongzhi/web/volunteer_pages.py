@@ -8,7 +8,7 @@ the page with the reason and the service's status code.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import groupby
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongzhi.auth.models import User
-from gongzhi.clock import SHANGHAI, local
+from gongzhi.clock import local
 from gongzhi.council import volunteers as vol
 from gongzhi.council.volunteer_models import PatrolShift, ShiftSwap, VolunteerHours, VolunteerTeam
 from gongzhi.errors import AppError, NotFound
@@ -28,7 +28,7 @@ from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import register, translate
 from gongzhi.web.pages import FormFields, PageUser
 from gongzhi.web.render import now_of, redirect, render, set_flash
-from gongzhi.web.views import attribute_answers, category_choices, parse_float
+from gongzhi.web.views import attribute_answers, category_choices, parse_float, parse_local_datetime
 
 router = APIRouter(include_in_schema=False)
 ROSTER_DAYS = 14
@@ -223,19 +223,11 @@ def team_page(request: Request, session: SessionDep, user: PageUser, team_id: st
     return _team_page(request, session, user, _id(team_id, "vol_team_not_found"))
 
 
-def _local_datetime(text: str) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
-
-
 @router.post("/volunteers/teams/{team_id}/shifts")
 def schedule(request: Request, session: SessionDep, user: PageUser, team_id: str, form: FormFields) -> Response:
     tid = _id(team_id, "vol_team_not_found")
     lang = get_lang(request)
-    starts = _local_datetime(form.get("starts_at", ""))
+    starts = parse_local_datetime(form.get("starts_at", ""))
     hours = parse_float(form.get("hours"))
     volunteer = form.get("volunteer_id", "")
     if starts is None or hours is None or not volunteer.isdigit():
