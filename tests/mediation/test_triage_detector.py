@@ -62,7 +62,7 @@ def test_negated_new_cues_do_not_make_a_quarrel_high(model: TriageModel) -> None
 
 
 def test_detector_catches_a_phrasing_outside_the_lexicon(model: TriageModel) -> None:
-    text = "他说下回见面就让我躺着回去"
+    text = "对方说见我一次就让我躺着出去一次"
     assert _live_flags(text) == []  # no rule fires: only the detector can see it
     base = triage(text, model=dataclasses.replace(model, high=None))
     got = triage(text, model=model)

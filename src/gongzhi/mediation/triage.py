@@ -195,6 +195,56 @@ class _Linear:
     intercept: NDArray[np.float64]  # (n_classes,)
 
 
+def char_grams(text: str) -> list[str]:
+    """Character 2–4-grams of a text without punctuation (robust to typos and unknown words)."""
+    chars = _PUNCT.sub("", _prep(text))
+    n = len(chars)
+    return [chars[i : i + k] for k in (2, 3, 4) for i in range(n - k + 1)]
+
+
+@dataclass(frozen=True)
+class HighDetector:
+    """High vs not-high from character n-grams, with the operating point chosen for recall.
+
+    Trained on the corpus plus the generated red-flag corpus (`data/build_redflag.py`); the
+    threshold is the highest that keeps recall ≥ `target_recall` on that corpus' validation split.
+    """
+
+    vocab: dict[str, int]
+    idf: NDArray[np.float64]
+    coef: NDArray[np.float64]  # (n_features,)
+    intercept: float
+    threshold: float
+    val_recall: float
+    val_precision: float
+
+    def score(self, text: str) -> tuple[float, list[str]]:
+        """P(high) and the n-grams that pushed it up most."""
+        counts = Counter(g for g in char_grams(text) if g in self.vocab)
+        if not counts:
+            return 1.0 / (1.0 + math.exp(-self.intercept)), []
+        names = list(counts)
+        idx = np.fromiter((self.vocab[g] for g in names), dtype=np.intp, count=len(names))
+        tf = np.fromiter((counts[g] for g in names), dtype=np.float64, count=len(names))
+        vals = (1.0 + np.log(tf)) * self.idf[idx]
+        norm = math.sqrt(float(vals @ vals))
+        if norm > 0:
+            vals /= norm
+        contrib = vals * self.coef[idx]
+        z = float(contrib.sum()) + self.intercept
+        p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        top = [names[int(i)] for i in np.argsort(-contrib)[:6] if contrib[int(i)] > 0]
+        return p, _merge_grams(top)[:3]
+
+
+def _merge_grams(grams: list[str]) -> list[str]:
+    out: list[str] = []
+    for g in sorted(grams, key=len, reverse=True):
+        if not any(g in o for o in out):
+            out.append(g)
+    return out
+
+
 @dataclass(frozen=True)
 class TriageModel:
     vocab: dict[str, int]
@@ -204,6 +254,7 @@ class TriageModel:
     version: int = 0  # 0: the shipped corpus alone; else the TriageModelVersion id
     corrections_used: int = 0
     max_correction_id: int = 0
+    high: HighDetector | None = None  # the recall-oriented high-risk detector (see below)
 
     def vector(self, text: str) -> tuple[NDArray[np.intp], NDArray[np.float64], list[str]]:
         """Sparse TF-IDF (sublinear tf, l2-normalised) as (indices, values, feature names)."""
@@ -266,12 +317,66 @@ def _fit_inner(examples: Sequence[Example], tfidf: Any, logreg: Any) -> TriageMo
     return TriageModel(vocab, np.asarray(vec.idf_, dtype=np.float64), linear(type_lr), linear(risk_lr))
 
 
+# The operating point: the highest threshold keeping this recall on the generated corpus'
+# validation split (data/README.md says what it costs in precision on hand-written text).
+HIGH_TARGET_RECALL = float(os.environ.get("GONGZHI_TRIAGE_HIGH_RECALL", "0.95"))
+
+
+def fit_high_detector(
+    corpus: Sequence[Example], extra: Sequence[Example] = (), *, target_recall: float = HIGH_TARGET_RECALL
+) -> HighDetector:
+    """Train the high-risk detector: generated red-flag pairs, the corpus' non-high rows, `extra`."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    from gongzhi.mediation.data.build_redflag import generate
+
+    contexts = [e.text for e in corpus if e.risk != "high"]
+    # The corpus' own high rows are left out: their red-flag clauses come from few skeletons
+    # whose frame words (门口, 我家 …) would read as danger; the generated pairs carry the
+    # positives. Corrections count whatever their label.
+    rows: list[tuple[str, bool, float]] = [(t, False, 1.0) for t in contexts]
+    rows += [(e.text, e.risk == "high", e.weight) for e in extra]
+    rows += [(t, h, 1.0) for t, h, _fam in generate(contexts)]
+    # What the detector sees at run time: negated cues cut out (没动手 must not read as 动手).
+    texts = [strip_negated(normalize(t), find_flags(normalize(t))) for t, _h, _w in rows]
+    y = np.array([h for _t, h, _w in rows])
+    w = np.array([wt for _t, _h, wt in rows])
+    # A fixed validation split (every 5th row) picks the operating point.
+    val = np.arange(len(rows)) % 5 == 0
+    with threadpool_limits(1):
+        vec = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, min_df=2, dtype=np.float64)
+        x = vec.fit_transform(texts)
+        lr = LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced")
+        lr.fit(x[~val], y[~val], sample_weight=w[~val])
+    p_val = lr.predict_proba(x[val])[:, 1]
+    y_val = y[val]
+    pos = np.sort(p_val[y_val])
+    k = math.floor((1.0 - target_recall) * len(pos))
+    threshold = float(pos[k]) if len(pos) else 0.5
+    flagged = p_val >= threshold
+    recall = float((flagged & y_val).sum() / max(1, y_val.sum()))
+    precision = float((flagged & y_val).sum() / max(1, flagged.sum()))
+    return HighDetector(
+        {str(g): int(i) for g, i in vec.vocabulary_.items()},
+        np.asarray(vec.idf_, dtype=np.float64),
+        np.ascontiguousarray(lr.coef_[0], dtype=np.float64),
+        float(lr.intercept_[0]),
+        threshold,
+        round(recall, 4),
+        round(precision, 4),
+    )
+
+
 def train(extra: Iterable[Example] = (), *, version: int = 0, max_correction_id: int = 0) -> TriageModel:
     """Fit on the shipped corpus plus `extra` (corrections, weighted by their `weight`)."""
     extra = list(extra)
-    model = _fit([*load_examples(CORPUS_PATH), *extra])
+    corpus = load_examples(CORPUS_PATH)
+    model = _fit([*corpus, *extra])
     return TriageModel(
-        model.vocab, model.idf, model.type_clf, model.risk_clf, version, len(extra), max_correction_id
+        model.vocab, model.idf, model.type_clf, model.risk_clf, version, len(extra), max_correction_id,
+        fit_high_detector(corpus, extra),
     )
 
 
@@ -424,6 +529,13 @@ def triage(
     if TIER_RANK[learned] > TIER_RANK[tier]:
         reasons.append(f"模型依据相似案例判断为{TIER_NAMES[learned]}（概率 {p_learned:.0%}）")
         raise_to(learned)
+    if model.high is not None and tier != "high":
+        # Recall net for red-flag phrasings the lexicon lacks; it can only raise the tier.
+        p_high, grams = model.high.score(strip_negated(clean, flags))
+        if p_high >= model.high.threshold:
+            raise_to("high")
+            said = "，依据片段：" + "、".join(f"“{g}”" for g in grams) if grams else ""
+            reasons.append(f"高风险识别器判断为高风险（得分 {p_high:.0%} ≥ {model.high.threshold:.0%}）{said} → 高风险")
     if tier == "low":
         reasons.append("未发现风险信号（口角、小额、双方、首次）→ 低风险")
     return TriageResult(typ, tier, round(confidence, 4), reasons, type_scores)
