@@ -50,3 +50,8 @@ def utc(dt: datetime) -> datetime:
 def local(dt: datetime) -> datetime:
     """For display: Asia/Shanghai."""
     return utc(dt).astimezone(SHANGHAI)
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time as people read it here (Asia/Shanghai); empty for None."""
+    return "" if value is None else local(value).strftime(fmt)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,30 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
+from gongzhi.auth.commands import command_session
 from gongzhi.clock import SystemClock
-from gongzhi.db import database_from_settings
-from gongzhi.errors import AppError
-from gongzhi.i18n import translate
 from gongzhi.mediation import triage
 from gongzhi.mediation.triage import HELDOUT_PATH, TIER_NAMES, TYPE_NAMES, evaluate, load_examples
 
 app = typer.Typer(help="纠纷智能分诊模型（重新训练、评估）", no_args_is_help=True)
 console = Console()
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    database = database_from_settings()
-    try:
-        with database.session() as session:
-            yield session
-    except AppError as exc:
-        typer.echo(translate(exc.code, "zh", **exc.params), err=True)
-        raise typer.Exit(1) from None
-    finally:
-        database.engine.dispose()
 
 
 def _fmt(v: Any) -> str:
@@ -56,7 +38,7 @@ def evaluate_cmd(
     else:
         from gongzhi.mediation.triage_service import sync_model
 
-        with _session() as session:
+        with command_session() as session:
             model = sync_model(session)
     result = evaluate(examples, model)
     if as_json:
@@ -93,7 +75,7 @@ def retrain_cmd(
     """用随包语料 + 调解员纠正重新训练，报告前后对比并启用新模型。"""
     from gongzhi.mediation.triage_service import retrain
 
-    with _session() as session:
+    with command_session() as session:
         report = retrain(session, now=SystemClock().now())
     if as_json:
         typer.echo(json.dumps({"version": report.version_id, "corrections_used": report.corrections_used,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 import gongzhi.sensing.messages  # noqa: F401  (registers the module's i18n keys)
 from gongzhi.cases import service as cases
 from gongzhi.cases.schemas import CaseIn
-from gongzhi.clock import local
+from gongzhi.clock import local, local_time
 from gongzhi.config import Settings, get_settings
 from gongzhi.db import lock_for_update
 from gongzhi.devices.handlers import DeviceInfo, Reading
@@ -57,10 +57,6 @@ def is_night(ts: datetime, settings: Settings) -> bool:
 
 def _place(device: DeviceInfo) -> str:
     return device.owner_ref or device.code
-
-
-def _fmt_time(ts: datetime) -> str:
-    return local(ts).strftime("%Y-%m-%d %H:%M")
 
 
 # ---------------------------------------------------------------- episodes
@@ -175,7 +171,7 @@ def handle_people_count(session: Session, device: DeviceInfo, readings: Sequence
 def _crowd(session: Session, device: DeviceInfo, reading: Reading, verdict: Verdict, now: datetime,
            settings: Settings) -> None:
     params: dict[str, Any] = {
-        "place": _place(device), "device": device.code, "at": _fmt_time(reading.ts),
+        "place": _place(device), "device": device.code, "at": local_time(reading.ts),
         "count": f"{reading.value:g}", "expected": f"{verdict.expected:.1f}",
         "model": translate(f"sensing.model.{verdict.model}"), "history": verdict.history,
         "probability": f"{verdict.probability:.1e}",
@@ -226,7 +222,7 @@ def handle_alarm(session: Session, device: DeviceInfo, readings: Sequence[Readin
     for reading in readings:
         if not _alarming(device.kind, keys, reading, settings):
             continue  # all clear; the episode ends when quiet or when its case is done
-        params: dict[str, Any] = {"place": _place(device), "device": device.code, "at": _fmt_time(reading.ts),
+        params: dict[str, Any] = {"place": _place(device), "device": device.code, "at": local_time(reading.ts),
                                   "kind": translate(f"sensing.kind.{device.kind}"), "field": reading.key,
                   "value": f"{reading.value:g}"}
         episode = open_episode(session, device, kind, now)
@@ -284,7 +280,7 @@ def _tell_grid_worker(session: Session, device: DeviceInfo, kind: str, reading: 
     worker = cases.grid_worker_of(session, grid)
     if worker is None:
         return
-    params = {"place": _place(device), "device": device.code, "at": _fmt_time(reading.ts),
+    params = {"place": _place(device), "device": device.code, "at": local_time(reading.ts),
               "field": reading.key, "value": f"{reading.value:g}"}
     notify.enqueue(session, channel="console", recipient=f"user:{worker.id}",
                    subject=translate(f"sensing.{kind}.subject", **params),

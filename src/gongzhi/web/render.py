@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 
 from gongzhi.auth.models import User
-from gongzhi.clock import local, utc
+from gongzhi.clock import local_time, utc
 from gongzhi.http import get_lang
 from gongzhi.i18n import has, translate
 from gongzhi.web import messages  # noqa: F401  (registers the catalogue)
@@ -110,10 +110,6 @@ def home_for(user: User | Viewer) -> str:
 
 
 # ---------------------------------------------------------------- time
-
-
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return "" if value is None else local(value).strftime(fmt)
 
 
 def span_text(seconds: float, lang: str) -> str:

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from gongzhi.cases import media as case_media
 from gongzhi.cases import service as cases
 from gongzhi.cases.models import Case, Category
-from gongzhi.clock import SHANGHAI
+from gongzhi.clock import SHANGHAI, local_time
 from gongzhi.geo import service as geo
 from gongzhi.geo.models import Area
 from gongzhi.i18n import translate
-from gongzhi.web.render import STATIC_DIR, countdown_text, local_time
+from gongzhi.web.render import STATIC_DIR, countdown_text
 
 SUMMARY_CHARS = 60
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
