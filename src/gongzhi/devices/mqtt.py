@@ -44,6 +44,8 @@ from gongzhi.devices.models import Device
 from gongzhi.errors import AppError
 
 log = logging.getLogger("gongzhi.devices.mqtt")
+# How long close() waits for queued acknowledgements and the DISCONNECT to go out.
+CLOSE_TIMEOUT_S = 2.0
 
 TOPIC_PREFIX = "gongzhi/devices"
 SHARE_GROUP = "gongzhi"
@@ -172,11 +174,17 @@ class Consumer:
         self.buffer.append(Message(mid=msg.mid, qos=msg.qos, topic=msg.topic, payload=bytes(msg.payload)))
 
     def close(self) -> None:
-        """Flush what is buffered, then disconnect cleanly."""
+        """Flush what is buffered, send every queued acknowledgement, then disconnect cleanly."""
         if self.buffer:
             self.flush()
+        deadline = time.monotonic() + CLOSE_TIMEOUT_S
+        # PUBACKs are queued packets: a DISCONNECT that overtakes them leaves committed messages
+        # unacknowledged, and the broker hands them out again to the next session.
+        while self.client.want_write() and time.monotonic() < deadline:
+            self.client.loop_write()
         self.client.disconnect()
-        self.client.loop(timeout=0.1)
+        while self.client.is_connected() and time.monotonic() < deadline:
+            self.client.loop(timeout=0.05)
 
     def abort(self) -> None:
         """Drop the connection as a crash would: no flush, no acknowledgement, no DISCONNECT."""
