@@ -5,17 +5,14 @@ sees the art. 278 conditions as bars. The browser may only talk to the test serv
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 from tests import factories
-from tests.web.test_browser import ARTIFACTS, PASSWORD, _context, _free_port, browser  # noqa: F401
+from tests.web.test_browser import ARTIFACTS, PASSWORD, _context, browser, serve_in_thread  # noqa: F401
 
 from gongzhi.app import create_app
 from gongzhi.cases.models import Case
@@ -74,20 +71,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         ids = (shift.id, ballot.id)
     settings = Settings(database_url=url, log_json=False, embedded_worker=False)
     app = create_app(settings=settings, database=db, clock=clock, start_worker=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="uvicorn-vol-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
     try:
-        yield Live(f"http://127.0.0.1:{port}", db, clock, *ids)
+        with serve_in_thread(app, "uvicorn-vol-test") as base:
+            yield Live(base, db, clock, *ids)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         db.engine.dispose()
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from tests import factories
 from tests.sensing.test_traffic import make_street
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, IN_CI, Live, Offline, _free_port
+from tests.web.test_browser import Live, Offline, browser, serve_in_thread  # noqa: F401
 
 from gongzhi.app import create_app
 from gongzhi.cases.seed import seed_reference_data
@@ -38,42 +35,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         factories.make_user(s, "official_s1", "official", area_code="S1", now=clock.now())
     settings = Settings(database_url=url, log_json=False, embedded_worker=False)
     app = create_app(settings=settings, database=db, clock=clock, start_worker=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="uvicorn-citybrain", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:  # readiness, not timing
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
     try:
-        yield Live(url=f"http://127.0.0.1:{port}", db=db, clock=clock)
+        with serve_in_thread(app, "uvicorn-citybrain") as base:
+            yield Live(url=base, db=db, clock=clock)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    import shutil
-
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        if IN_CI:
-            pytest.fail("Debian's Chromium must be installed under CI=true")
-        pytest.skip("/usr/bin/chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
-def test_official_sees_the_map_and_chart_draw_offline(browser: object, live: Live) -> None:
+def test_official_sees_the_map_and_chart_draw_offline(browser: object, live: Live) -> None:  # noqa: F811
     ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")  # type: ignore[attr-defined]
     guard = Offline(live.url)
     ctx.route("**/*", guard)

@@ -14,12 +14,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import select
 from tests import factories
 
@@ -83,6 +85,27 @@ def _seed(db: Database, clock: FrozenClock) -> None:
                               data=CaseIn(category=category, description=text, lat=lat, lng=lng))
 
 
+@contextmanager
+def serve_in_thread(app: FastAPI, name: str) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free local port in a thread; yields its base URL, stops it after."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:  # readiness, not timing: the loop ends as soon as it listens
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        assert not thread.is_alive(), "uvicorn did not shut down"
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'gongzhi.db'}"
@@ -92,23 +115,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     _seed(db, clock)
     settings = Settings(database_url=url, log_json=False, embedded_worker=False)
     app = create_app(settings=settings, database=db, clock=clock, start_worker=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:  # readiness, not timing: the loop ends as soon as it listens
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
     try:
-        yield Live(url=f"http://127.0.0.1:{port}", db=db, clock=clock)
+        with serve_in_thread(app, "uvicorn-test") as base:
+            yield Live(url=base, db=db, clock=clock)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         db.engine.dispose()
-        assert not thread.is_alive(), "uvicorn did not shut down"
 
 
 @pytest.fixture(scope="module")

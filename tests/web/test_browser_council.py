@@ -9,18 +9,14 @@ SQLite file, every request outside the test server aborted).
 from __future__ import annotations
 
 import re
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 from tests import factories
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, IN_CI, PASSWORD, Offline, _free_port
+from tests.web.test_browser import ARTIFACTS, PASSWORD, Offline, browser, serve_in_thread  # noqa: F401
 
 from gongzhi.app import create_app
 from gongzhi.auth.models import User
@@ -77,37 +73,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     council_id, meeting_id = _seed(db, clock)
     settings = Settings(database_url=url, log_json=False, embedded_worker=False)
     app = create_app(settings=settings, database=db, clock=clock, start_worker=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="uvicorn-council", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:  # readiness, not timing
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
     try:
-        yield Live(f"http://127.0.0.1:{port}", db, clock, council_id, meeting_id)
+        with serve_in_thread(app, "uvicorn-council") as base:
+            yield Live(base, db, clock, council_id, meeting_id)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        if IN_CI:
-            pytest.fail("Debian's Chromium must be installed under CI=true (make browser-deps)")
-        pytest.skip("/usr/bin/chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _login(page: object, live: Live, username: str) -> None:
@@ -128,8 +100,8 @@ def _submit(page: object, selector: str) -> None:
     page.wait_for_load_state()  # type: ignore[attr-defined]
 
 
-def test_meeting_from_notice_to_published_minutes(chromium: object, live: Live) -> None:
-    ctx = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",  # type: ignore[attr-defined]
+def test_meeting_from_notice_to_published_minutes(browser: object, live: Live) -> None:  # noqa: F811
+    ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",  # type: ignore[attr-defined]
                                viewport={"width": 390, "height": 844})
     guard = Offline(live.url)
     ctx.route("**/*", guard)
@@ -177,7 +149,7 @@ def test_meeting_from_notice_to_published_minutes(chromium: object, live: Live) 
     assert "12.50%" in motion.locator(".t-yes").inner_text()
 
     # The secretary votes from her own phone; the chair's open page shows it without a reload.
-    ctx2 = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")  # type: ignore[attr-defined]
+    ctx2 = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")  # type: ignore[attr-defined]
     ctx2.route("**/*", guard)
     ctx2.set_default_timeout(15000)
     other = ctx2.new_page()

@@ -6,17 +6,14 @@ the migrations, every request to anything else aborted.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 from tests import factories
 from tests.eldercare.conftest import make_world
-from tests.web.test_browser import ARTIFACTS, Live, _context, _free_port, _login, browser  # noqa: F401
+from tests.web.test_browser import ARTIFACTS, Live, _context, _login, browser, serve_in_thread  # noqa: F401
 
 from gongzhi.app import create_app
 from gongzhi.cases.seed import seed_reference_data
@@ -47,20 +44,10 @@ def elder_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         handle_readings(s, w.band, [Reading("sos", clock.now(), 1.0)], clock.now())
     settings = Settings(database_url=url, log_json=False, embedded_worker=False)
     app = create_app(settings=settings, database=db, clock=clock, start_worker=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="uvicorn-eldercare", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:  # readiness, not timing
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
     try:
-        yield Live(url=f"http://127.0.0.1:{port}", db=db, clock=clock)
+        with serve_in_thread(app, "uvicorn-eldercare") as base:
+            yield Live(url=base, db=db, clock=clock)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         db.engine.dispose()
 
 
