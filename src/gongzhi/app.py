@@ -214,6 +214,10 @@ def _route_path(request: Request) -> str:
 
 
 def _mount_modules(app: FastAPI) -> None:
+    from gongzhi.analytics.api import router as analytics_router
+    from gongzhi.analytics.dashboard_api import router as dashboard_router
+    from gongzhi.analytics.report_api import router as analytics_report_router
+    from gongzhi.analytics.survey_api import router as survey_router
     from gongzhi.auth.api import router as auth_router
     from gongzhi.cases.api import router as cases_router
     from gongzhi.council.api import router as council_router
@@ -242,6 +246,10 @@ def _mount_modules(app: FastAPI) -> None:
         eldercare_router,
         mediation_router,
         triage_router,
+        analytics_router,
+        dashboard_router,
+        survey_router,
+        analytics_report_router,
     ):
         app.include_router(router)
     mount_pages(app)

@@ -7,6 +7,7 @@ import threading
 import typer
 from rich.console import Console
 
+from gongzhi.analytics.commands import app as analytics_app
 from gongzhi.audit.commands import app as audit_app
 from gongzhi.auth.commands import app as user_app
 from gongzhi.auth.commands import unit_app
@@ -32,6 +33,7 @@ app.add_typer(open311_app, name="open311")
 app.add_typer(triage_app, name="triage")
 app.add_typer(eldercare_app, name="eldercare")
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(analytics_app, name="analytics")
 
 
 def init_database() -> None:

@@ -1,8 +1,11 @@
 """Imports every module's tables so metadata is complete (Alembic, tests)."""
 
+from gongzhi.analytics import models as analytics_models
+from gongzhi.analytics import pilot_models as analytics_pilot_models
 from gongzhi.audit import models as audit_models
 from gongzhi.auth import models as auth_models
 from gongzhi.cases import models as cases_models
+from gongzhi.cases import stats_models as cases_stats_models
 from gongzhi.council import ballot_models as council_ballot_models
 from gongzhi.council import models as council_models
 from gongzhi.council import volunteer_models as council_volunteer_models
@@ -18,6 +21,9 @@ from gongzhi.sensing import models as sensing_models
 
 __all__ = [
     "Base",
+    "analytics_models",
+    "analytics_pilot_models",
+    "cases_stats_models",
     "audit_models",
     "auth_models",
     "cases_models",

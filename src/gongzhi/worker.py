@@ -36,6 +36,7 @@ class Pass:
 
 
 def _module_sweeps() -> dict[str, Callable[[Session, datetime], int]]:
+    from gongzhi.analytics import tasks as analytics_tasks
     from gongzhi.council import ballot_tasks
     from gongzhi.council import tasks as council_tasks
     from gongzhi.devices import tasks as devices_tasks
@@ -50,6 +51,7 @@ def _module_sweeps() -> dict[str, Callable[[Session, datetime], int]]:
         "council": council_tasks.sweep,
         "ballots": ballot_tasks.sweep,
         "sensing": sensing_tasks.sweep,
+        "analytics": analytics_tasks.sweep,
     }
 
 

@@ -470,20 +470,24 @@ class VersionedStatic(StaticFiles):
 def mount(app: FastAPI) -> None:
     """Mount static files and page routes on the app (the modules' pages live beside these)."""
     from gongzhi.web import (
+        analytics_report_pages,
         ballot_pages,
         citybrain_pages,
         council_pages,
+        dashboard_pages,
         eldercare_pages,
+        household_pages,
         mediation_pages,
         open311_pages,
         report_pages,
+        survey_pages,
         volunteer_pages,
     )
 
     app.include_router(router)
     app.include_router(report_pages.router)
     for module in (council_pages, ballot_pages, volunteer_pages, eldercare_pages, mediation_pages, open311_pages,
-                   citybrain_pages):
+                   citybrain_pages, dashboard_pages, survey_pages, analytics_report_pages, household_pages):
         app.include_router(module.router)
     app.mount("/static", VersionedStatic(directory=STATIC_DIR), name="static")
     app.state.page_error_handler = page_error
