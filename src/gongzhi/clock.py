@@ -5,7 +5,7 @@ Services take `now` as an argument; the app and the worker read it from a Clock.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -55,3 +55,18 @@ def local(dt: datetime) -> datetime:
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A time as people read it here (Asia/Shanghai); empty for None."""
     return "" if value is None else local(value).strftime(fmt)
+
+
+def local_day(instant: datetime) -> date:
+    """The Asia/Shanghai calendar day of an instant (what people call "that day" here)."""
+    return local(instant).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """Start of a Shanghai calendar day, as an aware UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def next_month(day: date) -> date:
+    """First day of the month after `day`'s month."""
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)

@@ -53,6 +53,7 @@ def test_bad_row_writes_nothing(session: Session, bad: list[str]) -> None:
     with pytest.raises(Invalid) as info:
         ballots.import_register(session, actor=staff, estate_id=estate_id, rows=[*ROWS, bad], now=T0)
     assert info.value.code == "ballot_register_row_invalid" and info.value.params["row"] == 5
+    assert info.value.params["count"] == 1 and info.value.params["rows"].startswith("第 5 行：")
     assert session.scalar(select(func.count()).select_from(Owner)) == 0
     assert session.scalar(select(func.count()).select_from(PropertyUnit)) == 0
 
@@ -101,7 +102,7 @@ def test_page_upload(client: TestClient, session: Session) -> None:
     bad = _xlsx([["1幢", 101, "abc", "张三"]])
     r = client.post(f"/ballots/estates/{estate_id}/import", data={"csrf_token": csrf},
                     files={"file": ("名册.xlsx", bad, "application/octet-stream")})
-    assert r.status_code == 422 and "第 1 行" in r.text
+    assert r.status_code == 422 and "第 2 行" in r.text  # the header is sheet row 1
     good = _xlsx([["1幢", 101, 89.5, "张三", "13812345678", "res1"], ["1幢", 102, "90.00", "李四"]])
     r = client.post(f"/ballots/estates/{estate_id}/import", data={"csrf_token": csrf},
                     files={"file": ("名册.xlsx", good, "application/octet-stream")}, follow_redirects=False)

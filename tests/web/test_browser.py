@@ -162,12 +162,15 @@ def _context(browser: object, live: Live, **kw: object) -> tuple[object, Offline
     return ctx, guard
 
 
-def _login(page: object, live: Live, username: str) -> None:
+def _login(page: object, live: Live, username: str, then: str | None = None) -> None:
+    """Log in (every role lands on its /home page), then open `then` if given."""
     page.goto(f"{live.url}/login")  # type: ignore[attr-defined]
     page.fill("#username", username)  # type: ignore[attr-defined]
     page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
     page.click("form[action='/login'] button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_load_state()  # type: ignore[attr-defined]
+    if then is not None:
+        page.goto(f"{live.url}{then}")  # type: ignore[attr-defined]
 
 
 def _logout(page: object) -> None:
@@ -181,7 +184,9 @@ def test_resident_reports_and_the_grid_worker_accepts(browser: object, live: Liv
 
     # The resident files a report through the form, choosing the grid from the list.
     _login(page, live, "resident1")
-    assert page.url.endswith("/report")
+    assert page.url.endswith("/home")
+    page.click("main a[href='/report']")  # the resident's home leads to the one-tap report
+    page.wait_for_url(re.compile(r"/report$"))
     page.select_option("#category", "streetlight")
     page.fill("#description", "小区东门第三盏路灯不亮已经两天了")
     page.select_option("#grid_code", "G1")
@@ -199,8 +204,7 @@ def test_resident_reports_and_the_grid_worker_accepts(browser: object, live: Liv
     _logout(page)
 
     # The grid worker of G1 finds it in the queue, opens it and accepts it.
-    _login(page, live, "worker_g1")
-    assert page.url.endswith("/queue")
+    _login(page, live, "worker_g1", then="/queue")
     card = page.locator(f"[data-case-id='{case_id}']")
     assert "路灯故障" in card.inner_text() and "宝石一网格" in card.inner_text()
     card.locator("a").click()
@@ -238,7 +242,7 @@ def test_report_with_my_location_picks_the_grid(browser: object, live: Live) -> 
                           geolocation={"latitude": lat, "longitude": lng, "accuracy": 12},
                           permissions=["geolocation"])
     page = ctx.new_page()  # type: ignore[attr-defined]
-    _login(page, live, "resident1")
+    _login(page, live, "resident1", then="/report")
     page.select_option("#category", "elevator")
     # Only the chosen category's extra questions are shown.
     assert page.is_visible("[data-attr-category='elevator']")
@@ -260,7 +264,7 @@ def test_countdown_ticks_with_the_server_clock(browser: object, live: Live) -> N
     ctx, _guard = _context(browser, live)
     page = ctx.new_page()  # type: ignore[attr-defined]
     page.clock.install()  # type: ignore[attr-defined]
-    _login(page, live, "worker_g1")
+    _login(page, live, "worker_g1", then="/queue")
     first = page.locator(".case-card .countdown").first
     before = first.inner_text()
     assert before.startswith(("剩余", "已超时"))
@@ -292,7 +296,7 @@ def test_map_draws_offline_with_the_bundled_plotly(browser: object, live: Live) 
 def test_english_pages_fit_a_phone(browser: object, live: Live) -> None:
     ctx, guard = _context(browser, live, viewport={"width": 390, "height": 844})
     page = ctx.new_page()  # type: ignore[attr-defined]
-    _login(page, live, "official_s1")
+    _login(page, live, "official_s1", then="/queue")
     page.click("a[hreflang=en]")
     page.wait_for_load_state()
     assert page.url.endswith("/queue") and page.inner_text("h1") == "Work queue"
@@ -310,7 +314,7 @@ def test_english_pages_fit_a_phone(browser: object, live: Live) -> None:
 def test_pages_work_without_javascript(browser: object, live: Live) -> None:
     ctx, guard = _context(browser, live, viewport={"width": 390, "height": 844}, java_script_enabled=False)
     page = ctx.new_page()  # type: ignore[attr-defined]
-    _login(page, live, "resident1")
+    _login(page, live, "resident1", then="/report")
     # Without JS every category's extra questions show, and the location button stays hidden.
     assert page.is_visible("[data-attr-category='elevator']") and not page.is_visible("#locate")
     page.select_option("#category", "garbage")

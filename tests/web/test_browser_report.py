@@ -43,7 +43,7 @@ def test_report_with_photo_duplicate_suggestion_and_rating(browser: object, live
     page = ctx.new_page()  # type: ignore[attr-defined]
 
     # 1. The resident files a streetlight report: icon tile, phone location, text, one photo.
-    _login(page, live, "resident1")
+    _login(page, live, "resident1", then="/report")
     page.click("label.cat-tile:has(input[value=streetlight])")
     assert page.is_visible("[data-attr-category='streetlight']")
     page.click("#locate")
@@ -68,7 +68,7 @@ def test_report_with_photo_duplicate_suggestion_and_rating(browser: object, live
 
     # 2. A neighbour starts a second report of the same kind at the same spot: the form offers
     #    the open report nearby, and they follow it instead of filing a duplicate.
-    _login(page, live, "neighbour1")
+    _login(page, live, "neighbour1", then="/report")
     page.click("label.cat-tile:has(input[value=streetlight])")
     page.click("#locate")
     suggestion = page.locator(f"#nearby-live [data-nearby-id='{case_id}']")

@@ -51,17 +51,17 @@ def _post_login(client: TestClient, username: str, password: str, next_url: str 
 
 def test_login_sets_session_cookie_and_sends_each_role_home(client: TestClient, street: Street) -> None:
     r = _post_login(client, "worker_g1", factories.DEFAULT_PASSWORD)
-    assert r.status_code == 303 and r.headers["location"] == "/queue"
+    assert r.status_code == 303 and r.headers["location"] == "/home"
     cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith(f"{SESSION_COOKIE}="))
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Path=/" in cookie
     assert "Secure" not in cookie  # settings.cookie_secure is off in tests
-    assert client.get("/", follow_redirects=False).headers["location"] == "/queue"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/home"
     page = client.get("/queue")
     assert page.status_code == 200 and "李网格" in page.text and "欢迎，李网格" in page.text
 
     client.cookies.clear()
     r = _post_login(client, "resident1", factories.DEFAULT_PASSWORD)
-    assert r.headers["location"] == "/report"
+    assert r.headers["location"] == "/home"
 
 
 def test_login_honours_a_same_site_next_only(client: TestClient, street: Street) -> None:
@@ -69,7 +69,7 @@ def test_login_honours_a_same_site_next_only(client: TestClient, street: Street)
     assert r.headers["location"] == "/map"
     client.cookies.clear()
     r = _post_login(client, "official_s1", factories.DEFAULT_PASSWORD, next_url="//evil.example/x")
-    assert r.headers["location"] == "/queue"
+    assert r.headers["location"] == "/home"
     assert safe_next("https://evil.example") == "/" and safe_next("/\\evil") == "/"
 
 

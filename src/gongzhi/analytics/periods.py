@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from gongzhi.clock import SHANGHAI, local
+from gongzhi.clock import local, local_day, local_midnight, next_month
 from gongzhi.errors import Invalid
 from gongzhi.i18n import register
 
@@ -27,6 +27,9 @@ register({
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 MAX_DAYS = 3 * 366  # a dashboard period; longer asks are a typo, not a question
+# Years a period may touch: wide enough for any record, narrow enough that the day after the end
+# and local midnight in UTC always exist (year 9999 or 1 would overflow).
+MIN_YEAR, MAX_YEAR = 1970, 2200
 
 
 @dataclass(frozen=True, order=True)
@@ -35,7 +38,7 @@ class Period:
     end: date  # first local day after the period (exclusive)
 
     def __post_init__(self) -> None:
-        if self.end <= self.start:
+        if self.end <= self.start or self.start.year < MIN_YEAR or self.end.year > MAX_YEAR:
             raise Invalid("analytics_period_invalid")
 
     @property
@@ -55,20 +58,12 @@ class Period:
         return self.start <= local(instant).date() < self.end
 
 
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
-
-
-def local_day(instant: datetime) -> date:
-    return local(instant).date()
-
-
-def next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+__all__ = ["Period", "local_day", "local_midnight", "month", "month_of", "months_back", "next_month", "parse",
+           "parse_day", "split_months"]
 
 
 def month(year: int, month_no: int) -> Period:
-    if not 1 <= month_no <= 12 or not 1900 <= year <= 9999:
+    if not 1 <= month_no <= 12 or not MIN_YEAR <= year < MAX_YEAR:
         raise Invalid("analytics_period_invalid")
     first = date(year, month_no, 1)
     return Period(first, next_month(first))
@@ -105,9 +100,12 @@ def parse_day(text: str) -> date:
     if not m:
         raise Invalid("analytics_date_invalid", value=text[:40])
     try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
+        day = date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         raise Invalid("analytics_date_invalid", value=text[:40]) from None
+    if not MIN_YEAR <= day.year < MAX_YEAR:
+        raise Invalid("analytics_date_invalid", value=text[:40])
+    return day
 
 
 def parse(*, month_text: str = "", start: str = "", end: str = "", now: datetime) -> Period:

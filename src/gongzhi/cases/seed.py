@@ -88,7 +88,12 @@ CATEGORY_DEFAULTS: list[tuple[str, str, str, str, str, list[dict[str, Any]]]] = 
     ("green_space", "绿地损毁", "Damaged green space", "greening", "P3", []),
     ("advice", "咨询建议", "Question or suggestion", "street_office", "P4", []),
     ("other", "其他", "Other", "street_office", "P3", []),
+    # 信访件: letters and visits registered by staff (source "staff"); the street's governance
+    # centre (street_office) handles them. Not offered to residents.
+    ("petition", "信访件", "Petition (letters and visits)", "street_office", "P3", []),
 ]
+# Categories staff file on residents' behalf; residents and Open311 clients never see them.
+INTERNAL_CATEGORIES = frozenset({"petition"})
 
 
 def load_calendar() -> list[tuple[date, bool, str]]:
@@ -114,6 +119,7 @@ def seed_reference_data(session: Session) -> None:
                     unit_kind=kind,
                     default_priority=prio,
                     attributes=attrs,
+                    public=code not in INTERNAL_CATEGORIES,
                     sort_order=order,
                 )
             )

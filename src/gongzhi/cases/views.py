@@ -21,6 +21,14 @@ from gongzhi.i18n import translate
 M = TypeVar("M", bound=BaseModel)
 
 
+def reporter_contact(case: Case, viewer: User) -> tuple[str, str]:
+    """The reporter's name and phone as `viewer` may see them: plain to the reporter, masked to all
+    others (staff reach the reporter through the case's actions, never by reading the number)."""
+    if case.reporter_id is not None and case.reporter_id == viewer.id:
+        return case.reporter_name, case.reporter_phone
+    return mask_name(case.reporter_name), mask_phone(case.reporter_phone)
+
+
 def _build(
     model: type[M],
     session: Session,
@@ -38,7 +46,7 @@ def _build(
     **extra: Any,
 ) -> M:
     _, _, overdue = service.due_info(case, now)
-    own = case.reporter_id is not None and case.reporter_id == viewer.id
+    reporter_name, reporter_phone = reporter_contact(case, viewer)
 
     def name_of(thing: Area | Unit | UnitRef) -> str:
         return (thing.name_en or thing.name) if lang == "en" else thing.name
@@ -63,8 +71,8 @@ def _build(
         assignee=PersonRef(id=assignee.id, name=assignee.display_name or assignee.username)
         if assignee
         else None,
-        reporter_name=case.reporter_name if own else mask_name(case.reporter_name),
-        reporter_phone=case.reporter_phone if own else mask_phone(case.reporter_phone),
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
         created_at=case.created_at,
         dispatched_at=case.dispatched_at,
         accept_due_at=case.accept_due_at,

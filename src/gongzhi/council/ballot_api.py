@@ -163,22 +163,24 @@ def add_unit(building_id: Id, body: UnitIn, user: CurrentUser, session: SessionD
 @router.post("/estates/{estate_id}/register", response_model=RegisterOut, status_code=status.HTTP_201_CREATED,
              summary="批量导入业主名册 Import register rows (all or nothing)")
 def import_register(estate_id: Id, body: RegisterIn, user: CurrentUser, session: SessionDep,
-                    now: NowDep) -> RegisterOut:
-    done = ballots.import_register(session, actor=user, estate_id=estate_id, rows=body.rows, now=now)
+                    now: NowDep, lang: LangDep) -> RegisterOut:
+    done = ballots.import_register(session, actor=user, estate_id=estate_id, rows=body.rows, now=now,
+                                   lang=lang)
     return RegisterOut(units=done.units, owners_created=done.owners_created, buildings_created=done.buildings_created)
 
 
 @router.post("/estates/{estate_id}/register.xlsx", response_model=RegisterOut, status_code=status.HTTP_201_CREATED,
              summary="上传业主名册表格 Import an .xlsx register (楼栋, 房号, 面积, 业主, 电话, 账号)")
 def import_register_xlsx(estate_id: Id, file: UploadFile, user: CurrentUser, session: SessionDep,
-                         now: NowDep) -> RegisterOut:
+                         now: NowDep, lang: LangDep) -> RegisterOut:
     data = file.file.read(MAX_XLSX + 1)
     if len(data) > MAX_XLSX:
         raise Invalid("payload_too_large")
-    rows = ballots.read_register_xlsx(data)
+    rows, numbers = ballots.read_register_sheet(data)
     if not rows:
         raise Invalid("ballot_register_file_invalid")
-    done = ballots.import_register(session, actor=user, estate_id=estate_id, rows=rows, now=now)
+    done = ballots.import_register(session, actor=user, estate_id=estate_id, rows=rows, now=now,
+                                   row_numbers=numbers, lang=lang)
     return RegisterOut(units=done.units, owners_created=done.owners_created, buildings_created=done.buildings_created)
 
 

@@ -256,6 +256,12 @@ def _cell(value: object) -> str:
 
 def read_register_xlsx(data: bytes) -> list[tuple[str, ...]]:
     """Rows of the first sheet as text (a header row naming 楼栋/building is skipped)."""
+    return read_register_sheet(data)[0]
+
+
+def read_register_sheet(data: bytes) -> tuple[list[tuple[str, ...]], list[int]]:
+    """Rows of the first sheet as text, and each row's number as the spreadsheet shows it (blank
+    rows and a header naming 楼栋/building are skipped, so errors must name the sheet's own row)."""
     from io import BytesIO
     from zipfile import BadZipFile
 
@@ -268,25 +274,28 @@ def read_register_xlsx(data: bytes) -> list[tuple[str, ...]]:
     try:
         sheet = book.worksheets[0]
         rows: list[tuple[str, ...]] = []
-        for raw in sheet.iter_rows(values_only=True):
+        numbers: list[int] = []
+        for sheet_row, raw in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = tuple(_cell(v) for v in raw[:6])
             if not any(cells):
                 continue
             if not rows and cells and cells[0].lower() in ("楼栋", "building"):
                 continue
             rows.append(cells)
+            numbers.append(sheet_row)
             if len(rows) > REGISTER_MAX_ROWS:
                 raise Invalid("ballot_register_too_long", max=REGISTER_MAX_ROWS)
-        return rows
+        return rows, numbers
     finally:
         book.close()
 
 
 def import_register(session: Session, *, actor: User, estate_id: int, rows: Sequence[Sequence[str]],
-                    now: datetime) -> RegisterImport:
-    """Add units (and their buildings and owners) from register rows, all or nothing: any bad row
-    raises before anything is written. An owner is matched by resident account, else by name and
-    phone, so one owner's several units count once."""
+                    now: datetime, row_numbers: Sequence[int] | None = None, lang: str = "zh") -> RegisterImport:
+    """Add units (and their buildings and owners) from register rows, all or nothing: every row is
+    checked first and, if any is bad, one error lists each bad row (numbered as the sheet numbers it
+    when `row_numbers` is given) and nothing is written. An owner is matched by resident account,
+    else by name and phone, so one owner's several units count once."""
     estate = _managed_estate(session, actor, estate_id)
     buildings = {b.name: b for b in session.scalars(select(Building).where(Building.estate_id == estate.id))}
     owners = list(session.scalars(select(Owner).where(Owner.estate_id == estate.id)))
@@ -298,30 +307,46 @@ def import_register(session: Session, *, actor: User, estate_id: int, rows: Sequ
     users: dict[str, User] = {}
     parsed: list[tuple[str, str, int, str, str, str]] = []
     seen: set[tuple[str, str]] = set()
-    for index, row in enumerate(rows, start=1):
+    problems: list[tuple[int, str]] = []
+    for index, row in enumerate(rows):
         cells = [str(c).strip() for c in row] + [""] * (6 - len(row))
         bname, number, area, name, phone, username = cells[:6]
+        row_no = row_numbers[index] if row_numbers is not None else index + 1
 
-        def bad(reason: str, row_no: int = index) -> Invalid:
-            return Invalid("ballot_register_row_invalid", row=row_no, reason=reason)
+        def bad(reason: str, row_no: int = row_no, **params: object) -> None:
+            problems.append((row_no, translate(f"ballot_register_reason.{reason}", lang, **params)))
 
         if not bname or len(bname) > 60 or not number or len(number) > 40:
-            raise bad("楼栋/房号 building/unit")
-        if not name or len(name) > 100 or len(phone) > 32:
-            raise bad("业主 owner")
+            bad("unit")
+            continue
+        if not name or len(name) > 100:
+            bad("owner")
+            continue
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if phone and (len(phone) > 32 or not 7 <= len(digits) <= 15):
+            bad("phone", value=phone[:40])
+            continue
         try:
             centi = parse_area(area)
         except Invalid:
-            raise bad(f"面积 area {area!r}") from None
+            bad("area", value=area[:40])
+            continue
         if (bname, number) in existing or (bname, number) in seen:
-            raise bad(f"重复房号 duplicate unit {bname}-{number}")
+            bad("duplicate", unit=f"{bname}-{number}")
+            continue
         seen.add((bname, number))
         if username and username not in users:
             user = session.scalar(select(User).where(User.username == username))
             if user is None or user.role != "resident":
-                raise bad(f"账号 account {username!r}")
+                bad("account", value=username[:60])
+                continue
             users[username] = user
         parsed.append((bname, number, centi, name, phone, username))
+    if problems:
+        sep = "；" if lang == "zh" else "; "
+        raise Invalid("ballot_register_row_invalid", row=problems[0][0], count=len(problems),
+                      rows=sep.join(translate("ballot_register_row_item", lang, row=r, reason=why)
+                                    for r, why in problems[:50]))
     made_owners = made_buildings = 0
     for bname, number, centi, name, phone, username in parsed:
         building = buildings.get(bname)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Double, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, Double, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gongzhi.db import Base
@@ -79,6 +79,21 @@ class DeviceRollup(Base):
     sum: Mapped[float] = mapped_column(Double)
 
     __table_args__ = (Index("ix_device_rollups_hour", "hour"),)
+
+
+class DeviceDayCount(Base):
+    """Readings stored per device and local (Shanghai) day, counted in the same transaction as the insert.
+
+    Dashboards ask "how many readings this month in this street" over tens of millions of rows; the
+    hourly roll-ups only cover hours past raw retention, so without this the current month is a
+    scan of the raw table. Folding raw hours into roll-ups does not change these counts.
+    """
+
+    __tablename__ = "device_day_counts"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class DeviceEvent(Base):

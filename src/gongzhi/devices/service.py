@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -43,12 +43,13 @@ from gongzhi.audit import service as audit
 from gongzhi.auth.models import User
 from gongzhi.auth.scope import area_path, subtree_area_ids
 from gongzhi.auth.service import hash_token
+from gongzhi.clock import local
 from gongzhi.db import is_postgres
 from gongzhi.devices import handlers
 from gongzhi.devices import messages as _messages  # noqa: F401  (registers the i18n keys)
 from gongzhi.devices.config import DeviceSettings, get_device_settings
 from gongzhi.devices.handlers import DeviceInfo, Reading
-from gongzhi.devices.models import KINDS, Device, DeviceEvent, DeviceReading, DeviceRollup
+from gongzhi.devices.models import KINDS, Device, DeviceDayCount, DeviceEvent, DeviceReading, DeviceRollup
 from gongzhi.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gongzhi.geo.models import Area
 
@@ -461,6 +462,25 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[int, 
     return {(d, k, t) for d, k, t in result}
 
 
+def _count_days(session: Session, new: set[tuple[int, str, datetime]]) -> None:
+    """Add the newly stored readings to their device's local-day counters (one upsert per batch).
+
+    Rows go in (device, day) order so two batches touching the same devices lock them in the same
+    order and cannot deadlock.
+    """
+    if not new:
+        return
+    per: dict[tuple[int, date], int] = {}
+    for device_id, _, ts in new:
+        key = (device_id, local(ts).date())
+        per[key] = per.get(key, 0) + 1
+    table: Table = DeviceDayCount.__table__  # type: ignore[assignment]
+    ins = _insert_for(session, table)
+    stmt = ins.on_conflict_do_update(index_elements=["device_id", "day"],
+                                     set_={"count": table.c.count + ins.excluded.count})
+    session.execute(stmt, [{"device_id": d, "day": day, "count": n} for (d, day), n in sorted(per.items())])
+
+
 def store(
     session: Session,
     batch: Sequence[tuple[Device, Sequence[Reading]]],
@@ -479,6 +499,7 @@ def store(
                 claimed.add(k)
                 rows.append({"device_id": device.id, "key": r.key, "ts": r.ts, "value": float(r.value)})
     new = _insert_new(session, rows)
+    _count_days(session, new)
     results: list[IngestResult] = []
     fresh_by_device: dict[int, tuple[Device, list[Reading]]] = {}
     for device, readings in batch:
@@ -642,6 +663,7 @@ def prune(session: Session, now: datetime, *, settings: DeviceSettings | None = 
         folded += len(gone)
     rollup_cutoff = _hour(now - timedelta(days=s.rollup_retention_days))
     session.execute(delete(DeviceRollup).where(DeviceRollup.hour < rollup_cutoff))
+    session.execute(delete(DeviceDayCount).where(DeviceDayCount.day < local(rollup_cutoff).date()))
     return folded
 
 

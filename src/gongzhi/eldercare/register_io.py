@@ -31,6 +31,7 @@ from gongzhi.eldercare.models import Elder, Wearable
 from gongzhi.errors import AppError, Invalid
 from gongzhi.geo.models import Area
 from gongzhi.i18n import translate
+from gongzhi.spreadsheet import safe_row
 
 CONTACTS = 3
 HEADERS = [
@@ -194,7 +195,7 @@ def export_xlsx(session: Session, *, viewer: User, now: datetime) -> bytes:
             cells += ["", "", ""] if c is None else [
                 c.name if full else pii.mask_name(c.name), c.relation, c.phone if full else pii.mask_phone(c.phone)]
         cells += ["、".join(bands.get(e.id, [])), service.age_on(e.birth_date, local(now).date())]
-        ws.append(cells)
+        ws.append(safe_row(ws, cells))
     if full and elders:
         audit.log_pii_read(session, actor_id=viewer.id, actor_name=cases.actor_name(viewer),
                            subject_type="elder_register", subject_id="export",

@@ -144,7 +144,10 @@ def _module_steps(district: District, *, start: datetime, end: datetime,
     from gongzhi.simulate.eldercare_demo import seed_eldercare
     from gongzhi.simulate.mediation_demo import seed_mediation
     from gongzhi.simulate.open311_demo import seed_open311
+    from gongzhi.simulate.pilot_demo import seed_pilots
     from gongzhi.simulate.reports_demo import seed_reports
+    from gongzhi.simulate.stats_demo import seed_stats
+    from gongzhi.simulate.survey_demo import seed_surveys
     from gongzhi.simulate.triage_demo import seed_triage
 
     return [
@@ -157,6 +160,9 @@ def _module_steps(district: District, *, start: datetime, end: datetime,
         ("业主表决与志愿者 ballots & volunteers", lambda s: seed_ballots_and_volunteers(s, district, end)),
         ("数字枫桥 mediation", lambda s: seed_mediation(s, district, start=start, end=end)),
         ("分诊纠错 triage corrections", lambda s: seed_triage(s, end)),
+        ("信访 petitions", lambda s: seed_stats(s, district, start, end, seed)),
+        ("入户问卷 surveys", lambda s: seed_surveys(s, district, start, end, seed)),
+        ("试点 pilots", lambda s: seed_pilots(s, district, start, end)),
     ]
 
 

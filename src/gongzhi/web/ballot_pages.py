@@ -25,6 +25,7 @@ from gongzhi.errors import AppError, Invalid, NotFound
 from gongzhi.geo import service as geo
 from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import register, translate
+from gongzhi.web import xlsx
 from gongzhi.web.pages import FormFields, PageUser
 from gongzhi.web.render import now_of, redirect, render, set_flash
 
@@ -188,7 +189,7 @@ def _list_page(request: Request, session: Session, user: User, *, status_code: i
         "items": items, "estate_names": estate_names, "manageable": _estates(session, user),
         "communities": _communities(session, user, lang),
         "matters": [(m, translate(f"ballot.matter.{m}", lang), m in QUALIFIED_MATTERS) for m in MATTERS],
-        "errors": errors or [], "form": form or {},
+        "errors": errors or [], "form": form or {}, "export_url": xlsx.export_url(request),
     }, status_code=status_code)
 
 
@@ -216,8 +217,24 @@ def _detail_page(request: Request, session: Session, user: User, ballot_id: int,
 
 
 @router.get("/ballots")
-def ballot_list_page(request: Request, session: SessionDep, user: PageUser) -> Response:
-    return _list_page(request, session, user)
+def ballot_list_page(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
+    if not xlsx.wants_xlsx(format):
+        return _list_page(request, session, user)
+    lang = get_lang(request)
+    # The page's query (scope, newest first) without its 100-row cut.
+    items = ballots.list_ballots(session, user, limit=xlsx.MAX_ROWS + 1)
+    xlsx.check_size(len(items))
+    estates = {e.id: e.name for e in session.scalars(select(Estate).where(
+        Estate.id.in_({b.estate_id for b in items})))} if items else {}
+    return xlsx.xlsx_response(request, user, name="ballots", title_key="xlsx.title.ballots", now=now_of(request),
+                              columns=[
+        xlsx.Column("xlsx.col.title", 30), xlsx.Column("xlsx.col.estate", 16), xlsx.Column("xlsx.col.matter", 16),
+        xlsx.Column("xlsx.col.status", 10), xlsx.Column("xlsx.col.result", 10), xlsx.Column("xlsx.col.closes_at", 17),
+        xlsx.Column("xlsx.col.created", 17)], rows=[
+        [b.title, estates.get(b.estate_id, ""), translate(f"ballot.matter.{b.matter}", lang),
+         translate(f"ballot.status.{b.status}", lang),
+         translate(f"ballot.result.{'passed' if b.passed else 'failed'}", lang) if b.status == "closed" else "",
+         b.closes_at, b.created_at] for b in items])
 
 @router.post("/ballots/new")
 def ballot_create(request: Request, session: SessionDep, user: PageUser, form: FormFields) -> Response:
@@ -370,11 +387,12 @@ def register_import(request: Request, session: SessionDep, user: PageUser, estat
     try:
         if len(data) > MAX_UPLOAD:
             raise Invalid("payload_too_large")
-        rows = ballots.read_register_xlsx(data) if data else []
+        rows, numbers = ballots.read_register_sheet(data) if data else ([], [])
         if not rows:
             raise Invalid("ballot_register_file_invalid")
         with session.begin_nested():
-            done = ballots.import_register(session, actor=user, estate_id=eid, rows=rows, now=now_of(request))
+            done = ballots.import_register(session, actor=user, estate_id=eid, rows=rows, now=now_of(request),
+                                           row_numbers=numbers, lang=lang)
     except AppError as exc:
         if isinstance(exc, NotFound):
             raise

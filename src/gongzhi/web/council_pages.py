@@ -28,6 +28,7 @@ from gongzhi.errors import AppError, NotFound
 from gongzhi.geo import service as geo
 from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import translate
+from gongzhi.web import xlsx
 from gongzhi.web.pages import FormFields, PageUser
 from gongzhi.web.render import now_of, redirect, render, set_flash
 from gongzhi.web.views import parse_local_datetime
@@ -54,12 +55,18 @@ def _opt_int(raw: str | None) -> int | None:
 
 
 @router.get("/councils")
-def council_list(request: Request, session: SessionDep, user: PageUser) -> Response:
+def council_list(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
     councils = service.visible_councils(session, user)
+    lang = get_lang(request)
+    briefs = [views.council_brief(session, c, lang) for c in councils]
+    if xlsx.wants_xlsx(format):
+        return xlsx.xlsx_response(request, user, name="councils", title_key="xlsx.title.councils",
+                                  now=now_of(request),
+                                  columns=[xlsx.Column("xlsx.col.name", 24), xlsx.Column("xlsx.col.area", 16)],
+                                  rows=[[b.name, b.area.name] for b in briefs])
     if len(councils) == 1:
         return redirect(f"/councils/{councils[0].id}")
-    lang = get_lang(request)
-    return render(request, "council/list.html", {"councils": [views.council_brief(session, c, lang) for c in councils]})
+    return render(request, "council/list.html", {"councils": briefs, "export_url": xlsx.export_url(request)})
 
 
 def _council_page(request: Request, session: Session, user: User, council_id: int, *, status_code: int = 200,

@@ -24,6 +24,7 @@ from gongzhi.eldercare.models import Alarm, AlarmCall, Elder, Vital
 from gongzhi.errors import AppError, Forbidden, Invalid, NotFound
 from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import translate
+from gongzhi.web import xlsx
 from gongzhi.web.mapfig import figure_json
 from gongzhi.web.pages import PLOTLY_URL, FormFields, PageUser
 from gongzhi.web.render import countdown_text, now_of, redirect, render, set_flash, span_text
@@ -198,9 +199,13 @@ def elder_list(request: Request, session: SessionDep, user: PageUser) -> Respons
 @router.get("/eldercare/register.xlsx")
 def export_register(request: Request, session: SessionDep, user: PageUser) -> Response:
     _staff(user)
-    data = register_io.export_xlsx(session, viewer=user, now=now_of(request))
+    now = now_of(request)
+    data = register_io.export_xlsx(session, viewer=user, now=now)
+    # No note row here: this workbook is also the import template (header in row 1, round trip).
+    stamp = local(now).strftime("%Y%m%d-%H%M")
     return Response(data, media_type=XLSX, headers={
-        "Content-Disposition": 'attachment; filename="elders.xlsx"', "Cache-Control": "no-store"})
+        "Content-Disposition": xlsx.content_disposition(f"老人登记_{stamp}.xlsx", f"elders-{stamp}.xlsx"),
+        "Cache-Control": "no-store"})
 
 
 @router.post("/eldercare/register/import")

@@ -21,6 +21,7 @@ from gongzhi.i18n import register, translate
 from gongzhi.mediation import agreement, registry, service
 from gongzhi.mediation.models import OPEN_STATUSES, RISKS, STATUSES, TIERS, TYPES, Dispute
 from gongzhi.mediation.schemas import DisputeIn, PartyIn
+from gongzhi.web import xlsx
 from gongzhi.web.pages import FormFields, PageUser
 from gongzhi.web.render import countdown_text, now_of, redirect, render, set_flash
 from gongzhi.web.views import grid_choices, parse_float, parse_local_datetime
@@ -195,14 +196,33 @@ def _labels(prefix: str, codes: tuple[str, ...], lang: str) -> list[dict[str, st
 
 
 @router.get("/mediation")
-def mediation_home(user: PageUser) -> Response:
+def mediation_home(request: Request, user: PageUser) -> Response:
+    # The query string (filters, format=xlsx) goes along to the role's list page.
+    query = f"?{request.url.query}" if request.url.query else ""
     if user.role == "mediator":
-        return redirect("/mediation/caseload")
+        return redirect("/mediation/caseload" + query)
     if user.role in ("admin", "official"):
-        return redirect("/mediation/board")
+        return redirect("/mediation/board" + query)
     if user.role == "grid_worker":
-        return redirect("/mediation/registry")
+        return redirect("/mediation/registry" + query)
     return redirect("/mediation/new")
+
+
+DISPUTE_EXPORT_COLUMNS = [
+    xlsx.Column("xlsx.col.number", 18), xlsx.Column("xlsx.col.type", 12), xlsx.Column("xlsx.col.risk", 8),
+    xlsx.Column("xlsx.col.tier", 10), xlsx.Column("xlsx.col.status", 10), xlsx.Column("xlsx.col.summary", 40),
+    xlsx.Column("xlsx.col.grid", 14), xlsx.Column("xlsx.col.deadline", 17), xlsx.Column("xlsx.col.overdue", 8),
+    xlsx.Column("xlsx.col.mediator", 10),
+]
+
+
+def _dispute_export(request: Request, user: User, rows: list[Row], *, name: str, title_key: str) -> Response:
+    """The same Row objects the page lists (no party data: the lists show none)."""
+    lang = get_lang(request)
+    return xlsx.xlsx_response(request, user, name=name, title_key=title_key, columns=DISPUTE_EXPORT_COLUMNS,
+                              now=now_of(request), rows=[
+        [r.number, r.type_label, r.risk_label, r.tier_label, r.status_label, r.summary, r.grid, r.deadline,
+         translate("xlsx.yes" if r.overdue else "xlsx.no", lang), r.mediator] for r in rows])
 
 
 def _new_page(request: Request, session: Session, user: User, form: dict[str, str], *,
@@ -280,23 +300,33 @@ def new_submit(request: Request, session: SessionDep, user: PageUser, form: Form
 
 
 @router.get("/mediation/caseload")
-def caseload(request: Request, session: SessionDep, user: PageUser) -> Response:
+def caseload(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
     if user.role != "mediator":
         return redirect("/mediation")
     lang, now = get_lang(request), now_of(request)
     profile = service.mediator_of_user(session, user)
     items = service.caseload(session, user)
+    rows = rows_for(session, items, now, lang)
+    if xlsx.wants_xlsx(format):
+        return _dispute_export(request, user, rows, name="caseload", title_key="xlsx.title.caseload")
     open_n = sum(1 for d in items if d.status in ("assigned", "in_mediation"))
     return render(request, "mediation/caseload.html", {
-        "rows": rows_for(session, items, now, lang), "profile": profile, "open_n": open_n,
+        "rows": rows, "profile": profile, "open_n": open_n, "export_url": xlsx.export_url(request),
     })
 
 
 @router.get("/mediation/board")
-def board(request: Request, session: SessionDep, user: PageUser) -> Response:
+def board(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
     if user.role not in BOARD_ROLES:
         raise Forbidden("mediation_forbidden")
     lang, now = get_lang(request), now_of(request)
+    if xlsx.wants_xlsx(format):
+        # The board's dispute list without its 30-row cut: every dispute in the caller's scope, newest first.
+        _none, total = service.list_disputes(session, user, limit=0)
+        xlsx.check_size(total)
+        everything, _total = service.list_disputes(session, user, limit=total)
+        return _dispute_export(request, user, rows_for(session, everything, now, lang), name="disputes",
+                               title_key="xlsx.title.disputes")
     data = service.board(session, user, now)
     recent, _ = service.list_disputes(session, user, limit=30)
     rate = data["success_rate"]
@@ -308,7 +338,7 @@ def board(request: Request, session: SessionDep, user: PageUser) -> Response:
         "by_status": [(translate(f"mediation.status.{s}", lang), data["by_status"].get(s, 0)) for s in STATUSES],
         "overdue": rows_for(session, data["overdue"], now, lang),
         "recent": rows_for(session, recent, now, lang),
-        "can_match": user.role in ("admin", "official"),
+        "can_match": user.role in ("admin", "official"), "export_url": xlsx.export_url(request),
     })
 
 
@@ -467,13 +497,26 @@ def _registry_page(request: Request, session: Session, user: User, *, error: str
     visits = registry.visit_list(session, user, now, lang=lang, reveal=True)
     everything = registry.scores(session, user, now, lang=lang)[:50]
     return render(request, "mediation/registry.html", {
-        "visits": visits, "entries": everything, "error": error,
+        "visits": visits, "entries": everything, "error": error, "export_url": xlsx.export_url(request),
         "kind_label": lambda k: translate(f"mediation.registry.kind.{k}", lang),
     }, status_code=status_code)
 
 
 @router.get("/mediation/registry")
-def registry_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+def registry_page(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
+    if xlsx.wants_xlsx(format):
+        if user.role not in BOARD_ROLES:
+            raise Forbidden("mediation_forbidden")
+        lang = get_lang(request)
+        # The page's full table (masked labels, as the page shows them), without its 50-row cut.
+        entries = registry.scores(session, user, now_of(request), lang=lang)
+        return xlsx.xlsx_response(request, user, name="registry", title_key="xlsx.title.registry",
+                                  now=now_of(request), columns=[
+            xlsx.Column("xlsx.col.kind", 8), xlsx.Column("xlsx.col.name", 24), xlsx.Column("xlsx.col.score", 8),
+            xlsx.Column("xlsx.col.count", 8), xlsx.Column("xlsx.col.reasons", 60),
+            xlsx.Column("xlsx.col.last_visit", 17)], rows=[
+            [translate(f"mediation.registry.kind.{e.kind}", lang), e.label, e.score, e.disputes, "；".join(e.reasons),
+             e.last_visit_at] for e in entries])
     return _registry_page(request, session, user)
 
 
@@ -510,11 +553,27 @@ def _mediators_page(request: Request, session: Session, user: User, *, error: st
                      "load": loads.get(m.id, 0)})
     return render(request, "mediation/mediators.html", {
         "rows": rows, "types": _labels("mediation.type", TYPES, lang), "error": error,
+        "export_url": xlsx.export_url(request),
     }, status_code=status_code)
 
 
 @router.get("/mediation/mediators")
-def mediators_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+def mediators_page(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
+    if xlsx.wants_xlsx(format):
+        if user.role not in ("admin", "official"):
+            raise Forbidden("mediation_forbidden")
+        lang = get_lang(request)
+        loads = service.mediator_loads(session)
+        return xlsx.xlsx_response(request, user, name="mediators", title_key="xlsx.title.mediators",
+                                  now=now_of(request), columns=[
+            xlsx.Column("xlsx.col.name", 10), xlsx.Column("xlsx.col.username", 14), xlsx.Column("xlsx.col.tier", 10),
+            xlsx.Column("xlsx.col.area", 14), xlsx.Column("xlsx.col.specialties", 30),
+            xlsx.Column("xlsx.col.capacity", 8), xlsx.Column("xlsx.col.load", 8), xlsx.Column("xlsx.col.available", 8),
+        ], rows=[
+            [service.name_of(person), person.username, translate(f"mediation.tier.{m.tier}", lang), area.name,
+             "、".join(translate(f"mediation.type.{t}", lang) for t in m.specialties), m.capacity, loads.get(m.id, 0),
+             translate("xlsx.yes" if m.available else "xlsx.no", lang)]
+            for m, person, area in service.mediators_in_scope(session, user)])
     return _mediators_page(request, session, user)
 
 

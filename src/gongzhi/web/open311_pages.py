@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +16,7 @@ from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import register, translate
 from gongzhi.open311 import service
 from gongzhi.open311.models import Open311Request
+from gongzhi.web import xlsx
 from gongzhi.web.pages import FormFields, PageUser
 from gongzhi.web.render import now_of, redirect, render, set_flash
 
@@ -70,8 +71,8 @@ def _admin(user: User) -> None:
         raise Forbidden("forbidden")
 
 
-def _page(request: Request, session: Session, *, status_code: int = 200, **extra: Any) -> Response:
-    now = now_of(request)
+def _client_rows(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Every client with its request counts (all time, last 24 hours): the page's table and its export."""
     clients = service.list_clients(session)
     since = now - timedelta(hours=24)
     totals = dict(
@@ -86,14 +87,32 @@ def _page(request: Request, session: Session, *, status_code: int = 200, **extra
             .group_by(Open311Request.client_id)
         ).all()
     )
-    rows = [{"client": c, "total": totals.get(c.id, 0), "day": recent.get(c.id, 0)} for c in clients]
-    context = {"rows": rows, "form": {}, "error": None, "new_key": None, "new_name": ""} | extra
+    return [{"client": c, "total": totals.get(c.id, 0), "day": recent.get(c.id, 0)} for c in clients]
+
+
+def _page(request: Request, session: Session, *, status_code: int = 200, **extra: Any) -> Response:
+    rows = _client_rows(session, now_of(request))
+    context = {"rows": rows, "form": {}, "error": None, "new_key": None, "new_name": "",
+               "export_url": "/admin/open311?format=xlsx"} | extra
     return render(request, "open311/clients.html", context, status_code=status_code)
 
 
 @router.get("/admin/open311")
-def clients_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+def clients_page(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
     _admin(user)
+    if xlsx.wants_xlsx(format):
+        lang = get_lang(request)
+        now = now_of(request)
+        return xlsx.xlsx_response(request, user, name="open311-clients", title_key="xlsx.title.open311", now=now,
+                                  columns=[
+            xlsx.Column("xlsx.col.name", 20), xlsx.Column("xlsx.col.contact", 20), xlsx.Column("web.o311.col.prefix", 12),
+            xlsx.Column("web.o311.col.limit", 10), xlsx.Column("web.o311.col.day", 10),
+            xlsx.Column("web.o311.col.total", 10), xlsx.Column("web.o311.col.last_used", 17),
+            xlsx.Column("web.o311.col.status", 8)], rows=[
+            [r["client"].name, r["client"].contact, r["client"].key_prefix, r["client"].rate_limit_per_hour or
+             translate("web.o311.unlimited", lang), r["day"], r["total"], r["client"].last_used_at,
+             translate("web.o311.revoked" if r["client"].revoked_at else "web.o311.active", lang)]
+            for r in _client_rows(session, now)])
     return _page(request, session)
 
 

@@ -20,7 +20,7 @@ import plotly
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from starlette.types import Scope
 
@@ -30,6 +30,7 @@ from gongzhi.auth.models import Unit, User
 from gongzhi.cases import media as case_media
 from gongzhi.cases import reports
 from gongzhi.cases import service as cases
+from gongzhi.cases import views as case_views
 from gongzhi.cases.models import OPEN_STATUSES, Case
 from gongzhi.cases.views import case_detail
 from gongzhi.config import Settings
@@ -39,7 +40,7 @@ from gongzhi.geo import service as geo
 from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import LANGUAGES, translate
 from gongzhi.mediation import service as mediation
-from gongzhi.web import mapfig
+from gongzhi.web import mapfig, xlsx
 from gongzhi.web.render import (
     LANG_COOKIE,
     MAP_ROLES,
@@ -54,6 +55,7 @@ from gongzhi.web.render import (
     set_flash,
 )
 from gongzhi.web.views import (
+    CaseRow,
     answer_rows,
     area_name,
     case_rows,
@@ -208,30 +210,83 @@ def logout(request: Request, session: SessionDep, user: PageUser) -> Response:
 
 
 @router.get("/queue")
-def queue(request: Request, session: SessionDep, user: PageUser, status: str = "") -> Response:
+def queue(request: Request, session: SessionDep, user: PageUser, status: str = "", format: str = "") -> Response:
     if user.role == "resident":
         return redirect("/my")
     lang = get_lang(request)
     now = now_of(request)
     chosen = status if status in OPEN_STATUSES else ""
-    items, total = cases.list_cases(session, user, statuses=[chosen] if chosen else None, open_only=True,
-                                    order="due", limit=QUEUE_LIMIT)
+    export = xlsx.wants_xlsx(format)
+    # The page and its export: one query, the same filter and scope; the export lifts the page limit.
+    items, total = _queue_cases(session, user, chosen, limit=QUEUE_LIMIT if not export else None)
     rows = queue_order(case_rows(session, items, now, lang))
+    if export:
+        by_id = {c.id: c for c in items}
+        return xlsx.xlsx_response(
+            request, user, name="queue", title_key="xlsx.title.queue", columns=CASE_EXPORT_COLUMNS,
+            rows=[_case_export_row(by_id[r.id], r, user, lang) for r in rows], now=now,
+            filters=[(translate("xlsx.filter.status", lang), translate(f"case_status.{chosen}", lang) if chosen else "")])
     return render(request, "queue.html", {
         "rows": rows, "total": total, "status": chosen, "statuses": OPEN_STATUSES,
-        "overdue_count": sum(1 for r in rows if r.overdue),
+        "overdue_count": sum(1 for r in rows if r.overdue), "export_url": xlsx.export_url(request),
     })
 
 
+def _queue_cases(session: Session, user: User, status: str, *, limit: int | None) -> tuple[list[Case], int]:
+    """Open cases in the user's scope (one status or all open), nearest deadline first."""
+    statuses = [status] if status else None
+    if limit is None:  # the export: everything that matches, up to the workbook's row limit
+        _none, total = cases.list_cases(session, user, statuses=statuses, open_only=True, limit=0)
+        xlsx.check_size(total)
+        limit = total
+    return cases.list_cases(session, user, statuses=statuses, open_only=True, order="due", limit=limit)
+
+
+def _my_cases(session: Session, user: User, *, limit: int | None) -> list[Case]:
+    """The resident's reports; for staff, the cases in scope they reported or are assigned (newest first).
+
+    Filtered in the query, not after it: an official's scope may hold far more cases than the page shows."""
+    stmt = cases.scoped_cases(session, user)
+    if user.role != "resident":
+        stmt = stmt.where(or_(Case.reporter_id == user.id, Case.assignee_id == user.id))
+    if limit is None:  # the export: everything that matches, up to the workbook's row limit
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        xlsx.check_size(total)
+        limit = total
+    return list(session.scalars(stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)))
+
+
+CASE_EXPORT_COLUMNS = [
+    xlsx.Column("xlsx.col.number", 18), xlsx.Column("xlsx.col.category", 12), xlsx.Column("xlsx.col.summary", 40),
+    xlsx.Column("xlsx.col.grid", 14), xlsx.Column("xlsx.col.status", 10), xlsx.Column("xlsx.col.priority", 8),
+    xlsx.Column("xlsx.col.created_at", 17), xlsx.Column("xlsx.col.deadline", 17), xlsx.Column("xlsx.col.overdue", 8),
+    xlsx.Column("xlsx.col.reporter_name", 10), xlsx.Column("xlsx.col.reporter_phone", 14),
+]
+
+
+def _case_export_row(case: Case, row: CaseRow, user: User, lang: str) -> list[object]:
+    reporter_name, reporter_phone = case_views.reporter_contact(case, user)  # exactly as the case API shows it
+    return [
+        row.number, row.category, row.summary, row.grid, row.status_label, row.priority_label, row.created_at,
+        row.deadline, translate("xlsx.yes" if row.overdue else "xlsx.no", lang),
+        reporter_name, reporter_phone,
+    ]
+
+
 @router.get("/my")
-def my_cases(request: Request, session: SessionDep, user: PageUser) -> Response:
+def my_cases(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
     from gongzhi.web.report_pages import followed_context
 
     lang = get_lang(request)
-    items, _total = cases.list_cases(session, user, order="created", limit=100)
-    if user.role != "resident":
-        items = [c for c in items if c.reporter_id == user.id or c.assignee_id == user.id]
-    return render(request, "my.html", {"rows": case_rows(session, items, now_of(request), lang)}
+    now = now_of(request)
+    export = xlsx.wants_xlsx(format)
+    items = _my_cases(session, user, limit=None if export else 100)
+    rows = case_rows(session, items, now, lang)
+    if export:
+        return xlsx.xlsx_response(request, user, name="my-cases", title_key="xlsx.title.my",
+                                  columns=CASE_EXPORT_COLUMNS, now=now,
+                                  rows=[_case_export_row(c, r, user, lang) for c, r in zip(items, rows, strict=True)])
+    return render(request, "my.html", {"rows": rows, "export_url": xlsx.export_url(request)}
                   | followed_context(session, user, lang, request))
 
 

@@ -75,21 +75,27 @@ class NavItem:
 
 # Each role's menu, first what they do most; every page also checks access itself.
 _NAV: dict[str, tuple[tuple[str, str], ...]] = {
-    "resident": (("/report", "report"), ("/my", "my"), ("/mediation", "mediation"), ("/councils", "councils"),
-                 ("/ballots", "ballots"), ("/volunteers", "volunteers")),
-    "volunteer": (("/volunteers", "volunteers"), ("/queue", "queue"), ("/report", "report")),
-    "mediator": (("/mediation", "mediation"), ("/queue", "queue")),
-    "doctor": (("/eldercare", "eldercare"), ("/queue", "queue")),
-    "council_member": (("/councils", "councils"), ("/queue", "queue")),
-    "grid_worker": (("/queue", "queue"), ("/map", "map"), ("/citybrain", "citybrain"), ("/eldercare", "eldercare"),
-                    ("/mediation", "mediation"), ("/moderation", "moderation")),
-    "dept_staff": (("/queue", "queue"),),
-    "official": (("/queue", "queue"), ("/map", "map"), ("/citybrain", "citybrain"), ("/mediation", "mediation"), ("/eldercare", "eldercare"),
+    "resident": (("/home", "home"), ("/report", "report"), ("/my", "my"), ("/mediation", "mediation"),
+                 ("/councils", "councils"), ("/ballots", "ballots"), ("/volunteers", "volunteers")),
+    "volunteer": (("/home", "home"), ("/volunteers", "volunteers"), ("/queue", "queue"), ("/report", "report")),
+    "mediator": (("/home", "home"), ("/mediation", "mediation"), ("/queue", "queue")),
+    "doctor": (("/home", "home"), ("/eldercare", "eldercare"), ("/queue", "queue")),
+    "council_member": (("/home", "home"), ("/councils", "councils"), ("/queue", "queue")),
+    "grid_worker": (("/home", "home"), ("/queue", "queue"), ("/dashboard", "dashboard"), ("/map", "map"),
+                    ("/citybrain", "citybrain"), ("/eldercare", "eldercare"), ("/mediation", "mediation"),
+                    ("/moderation", "moderation"), ("/households", "households"), ("/monthly-report", "monthly_report")),
+    "dept_staff": (("/home", "home"), ("/queue", "queue"),),
+    "official": (("/home", "home"), ("/dashboard", "dashboard"), ("/queue", "queue"), ("/map", "map"),
+                 ("/citybrain", "citybrain"), ("/mediation", "mediation"), ("/eldercare", "eldercare"),
                  ("/councils", "councils"), ("/ballots", "ballots"), ("/volunteers", "volunteers"),
-                 ("/moderation", "moderation")),
-    "admin": (("/queue", "queue"), ("/map", "map"), ("/citybrain", "citybrain"), ("/mediation", "mediation"), ("/eldercare", "eldercare"),
+                 ("/moderation", "moderation"), ("/monthly-report", "monthly_report"), ("/pilots", "pilots"),
+                 ("/surveys", "surveys"), ("/households", "households")),
+    "admin": (("/home", "home"), ("/dashboard", "dashboard"), ("/queue", "queue"), ("/map", "map"),
+              ("/citybrain", "citybrain"), ("/mediation", "mediation"), ("/eldercare", "eldercare"),
               ("/councils", "councils"), ("/ballots", "ballots"), ("/volunteers", "volunteers"),
-              ("/moderation", "moderation"), ("/admin/categories", "categories"), ("/admin/open311", "open311")),
+              ("/moderation", "moderation"), ("/monthly-report", "monthly_report"), ("/pilots", "pilots"),
+              ("/surveys", "surveys"), ("/households", "households"), ("/admin/categories", "categories"),
+              ("/admin/open311", "open311")),
 }
 
 
@@ -100,9 +106,9 @@ def nav_for(user: Viewer | None) -> list[NavItem]:
     return [NavItem(href, f"web.nav.{key}") for href, key in items]
 
 
-# Where each role lands after logging in: the page of their daily work.
-_HOME = {"resident": "/report", "doctor": "/eldercare", "mediator": "/mediation", "council_member": "/councils",
-         "volunteer": "/volunteers"}
+# Where each role lands after logging in: /home (web/dashboard_pages.py) shows each role its own work first.
+_HOME = {role: "/home" for role in ("resident", "volunteer", "mediator", "doctor", "council_member", "grid_worker",
+                                    "dept_staff", "official", "admin")}
 
 
 def home_for(user: User | Viewer) -> str:

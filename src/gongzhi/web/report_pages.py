@@ -30,6 +30,7 @@ from gongzhi.errors import AppError, Forbidden, Invalid, NotFound
 from gongzhi.geo import service as geo
 from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import translate
+from gongzhi.web import xlsx
 from gongzhi.web.pages import MaybePageUser, PageUser
 from gongzhi.web.render import now_of, redirect, render, set_flash
 from gongzhi.web.views import (
@@ -330,15 +331,34 @@ def _require_moderator(user: User) -> None:
 
 
 @router.get("/moderation")
-def moderation(request: Request, session: SessionDep, user: PageUser) -> Response:
+def moderation(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
     """Recent public reports in the moderator's scope, with their text and every photo."""
     _require_moderator(user)
     lang = get_lang(request)
     now = now_of(request)
+    export = xlsx.wants_xlsx(format)
+    # One query for the page and its export; the export lifts the page's 100-report cut.
     stmt = (cases.scoped_cases(session, user)
             .where(Case.source.in_(reports.PUBLIC_SOURCES))
-            .order_by(Case.created_at.desc(), Case.id.desc()).limit(MODERATION_LIMIT))
+            .order_by(Case.created_at.desc(), Case.id.desc())
+            .limit(xlsx.MAX_ROWS + 1 if export else MODERATION_LIMIT))
     items = [c for c in session.scalars(stmt) if reports.can_moderate(session, user, c)]
+    if export:
+        xlsx.check_size(len(items))
+        counts: dict[int, int] = {}
+        for case_id in session.scalars(select(CaseMedia.case_id).where(CaseMedia.case_id.in_([c.id for c in items]))):
+            counts[case_id] = counts.get(case_id, 0) + 1
+        views = [public_report(session, c, now, lang, staff=True) for c in items]
+        return xlsx.xlsx_response(request, user, name="moderation", title_key="xlsx.title.moderation", now=now,
+                                  columns=[
+            xlsx.Column("xlsx.col.number", 18), xlsx.Column("xlsx.col.category", 12),
+            xlsx.Column("xlsx.col.status", 10), xlsx.Column("xlsx.col.grid", 14),
+            xlsx.Column("xlsx.col.reporter_name", 10), xlsx.Column("xlsx.col.description", 50),
+            xlsx.Column("xlsx.col.hidden", 8), xlsx.Column("xlsx.col.photos", 8),
+            xlsx.Column("xlsx.col.created_at", 17)], rows=[
+            [v.number, v.category, v.status_label, v.grid, v.reporter, v.description,
+             translate("xlsx.yes" if v.text_hidden else "xlsx.no", lang), counts.get(v.id, 0), v.created_at]
+            for v in views])
     photos: dict[int, list[CaseMedia]] = {}
     if items:
         for m in session.scalars(select(CaseMedia).where(CaseMedia.case_id.in_([c.id for c in items]))
@@ -346,7 +366,7 @@ def moderation(request: Request, session: SessionDep, user: PageUser) -> Respons
             photos.setdefault(m.case_id, []).append(m)
     rows = [{"view": public_report(session, c, now, lang, staff=True), "photos": photos.get(c.id, []),
              "case": c} for c in items]
-    return render(request, "report/moderation.html", {"rows": rows})
+    return render(request, "report/moderation.html", {"rows": rows, "export_url": xlsx.export_url(request)})
 
 
 @router.post("/moderation/cases/{case_id}/text")
@@ -408,10 +428,21 @@ def _category(session: Session, code: str) -> Category:
 
 
 @router.get("/admin/categories")
-def categories_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+def categories_page(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
     _require_admin(user)
     items = list(session.scalars(select(Category).order_by(Category.sort_order, Category.id)))
-    return render(request, "report/categories.html", {"items": items, "form": {}})
+    if xlsx.wants_xlsx(format):
+        lang = get_lang(request)
+        yes, no = translate("xlsx.yes", lang), translate("xlsx.no", lang)
+        return xlsx.xlsx_response(request, user, name="categories", title_key="xlsx.title.categories",
+                                  now=now_of(request), columns=[
+            xlsx.Column("xlsx.col.code", 14), xlsx.Column("xlsx.col.name_zh", 12), xlsx.Column("xlsx.col.name_en", 18),
+            xlsx.Column("xlsx.col.unit_kind", 12), xlsx.Column("xlsx.col.priority", 8),
+            xlsx.Column("xlsx.col.questions", 8), xlsx.Column("xlsx.col.public", 8), xlsx.Column("xlsx.col.active", 8)],
+            rows=[[c.code, c.name_zh, c.name_en, c.unit_kind, translate(f"case_priority.{c.default_priority}", lang),
+                   len(c.attributes), yes if c.public else no, yes if c.is_active else no] for c in items])
+    return render(request, "report/categories.html", {"items": items, "form": {},
+                                                      "export_url": xlsx.export_url(request)})
 
 
 @router.post("/admin/categories")

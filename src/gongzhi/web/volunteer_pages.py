@@ -26,6 +26,7 @@ from gongzhi.geo import service as geo
 from gongzhi.geo.models import Area
 from gongzhi.http import SessionDep, get_lang
 from gongzhi.i18n import register, translate
+from gongzhi.web import xlsx
 from gongzhi.web.pages import FormFields, PageUser
 from gongzhi.web.render import now_of, redirect, render, set_flash
 from gongzhi.web.views import attribute_answers, category_choices, parse_float, parse_local_datetime
@@ -160,15 +161,27 @@ def _act(request: Request, session: Session, call: Callable[[], Any], ok: str | 
 
 
 @router.get("/volunteers")
-def my_volunteering(request: Request, session: SessionDep, user: PageUser) -> Response:
+def my_volunteering(request: Request, session: SessionDep, user: PageUser, format: str = "") -> Response:
     lang = get_lang(request)
     now = now_of(request)
     shifts = vol.my_shifts(session, user, now - timedelta(hours=12), now + timedelta(days=ROSTER_DAYS))
+    if xlsx.wants_xlsx(format):
+        # The page's shift list (the same window), one row per shift.
+        areas = _area_names(session, {s.area_id for s in shifts}, lang)
+        team_names = {t.id: t.name for t in session.scalars(
+            select(VolunteerTeam).where(VolunteerTeam.id.in_({s.team_id for s in shifts})))} if shifts else {}
+        return xlsx.xlsx_response(request, user, name="volunteering", title_key="xlsx.title.volunteers", now=now,
+                                  columns=[
+            xlsx.Column("xlsx.col.starts_at", 17), xlsx.Column("xlsx.col.ends_at", 17), xlsx.Column("xlsx.col.team", 16),
+            xlsx.Column("xlsx.col.area", 14), xlsx.Column("xlsx.col.route", 30), xlsx.Column("xlsx.col.status", 10)],
+            rows=[[s.starts_at, s.ends_at, team_names.get(s.team_id, ""), areas.get(s.area_id, ""), s.route,
+                   translate(f"vol.shift.{s.status}", lang)] for s in shifts])
     teams = list(session.scalars(vol.scoped_teams(session, user).order_by(VolunteerTeam.name)))
     swaps = vol.pending_swaps_for(session, user)
     return render(request, "volunteers/home.html", {
         "shifts": shifts, "teams": teams, "areas": _area_names(session, {s.area_id for s in shifts}, lang),
         "swaps": _swap_rows(session, swaps, user), "my_hours": _span(vol.user_minutes(session, user.id), lang),
+        "export_url": xlsx.export_url(request),
     })
 
 

@@ -1,4 +1,4 @@
-/* 共治 city-brain board: draws the server-built Plotly figures with the local plotly.min.js; nothing fetched. */
+/* 共治 charts: draws every server-built Plotly figure on the page (script[data-plot]) with the local plotly.min.js; nothing fetched. */
 (function () {
   "use strict";
   if (!window.Plotly) { return; }
