@@ -151,6 +151,7 @@ def _rounded(s: Any, fn: Callable[..., Any], *args: Any, **kw: Any) -> dict[obje
 def _figures(timer: Timer, now: datetime) -> None:
     from sqlalchemy import select
 
+    from gongzhi import clock
     from gongzhi.cases import stats
     from gongzhi.geo import service as geo
     from gongzhi.geo.models import Area
@@ -159,13 +160,13 @@ def _figures(timer: Timer, now: datetime) -> None:
     with timer.db.session(readonly=True) as s:
         street = s.scalars(select(Area).where(Area.code == STREET_CODE)).one()
         grid_ids = [g.id for g in geo.grids_under(s, street)]
-    today = stats.local_day(now)
+    today = clock.local_day(now)
     month_start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)  # last whole month
-    month = (stats.local_midnight(month_start), stats.local_midnight(stats.next_month(month_start)))
+    month = (clock.local_midnight(month_start), clock.local_midnight(clock.next_month(month_start)))
     y_start = month_start
     for _ in range(11):
         y_start = (y_start - timedelta(days=1)).replace(day=1)
-    year = (stats.local_midnight(y_start), month[1])
+    year = (clock.local_midnight(y_start), month[1])
     print(f"\nstreet {STREET_CODE} ({len(grid_ids)} grids), district {DISTRICT_CODE}; month {month_start:%Y-%m}, "
           f"12 months {y_start:%Y-%m}..{month_start:%Y-%m}")
 
@@ -223,6 +224,49 @@ def _dashboards(timer: Timer, now: datetime) -> None:
         timer.guarded(f"dashboards.board {module} (street)", _call(board, module))
 
 
+def _pages(db: Any, url: str, runs: int, now: datetime) -> None:
+    """The whole request, as an official's browser gets it: the real app in-process (routing, auth,
+    the dashboard dict, Plotly figures, Jinja), logged in as the demo admin. Median of `runs` after a
+    warm-up, ms."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from gongzhi.analytics import dashboards
+    from gongzhi.analytics.periods import month_of, months_back
+    from gongzhi.app import create_app
+    from gongzhi.auth import service as accounts
+    from gongzhi.auth.deps import SESSION_COOKIE
+    from gongzhi.auth.models import User
+    from gongzhi.clock import FrozenClock
+    from gongzhi.config import Settings
+    from gongzhi.simulate.district import DISTRICT_CODE, STREET_CODE
+
+    with db.session() as s:
+        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        cookie, _csrf = accounts.start_web_session(s, admin, now)
+    app = create_app(settings=Settings(database_url=url, log_json=False, embedded_worker=False),
+                     database=db, clock=FrozenClock(now), start_worker=False)
+    month = months_back(month_of(now), 2)[0].label()
+    paths = [f"/dashboard?area={STREET_CODE}&month={month}", f"/dashboard?area={DISTRICT_CODE}&month={month}",
+             f"/api/v1/analytics/overview?area={STREET_CODE}&month={month}"]
+    paths += [f"/dashboard/{m}?area={STREET_CODE}&month={month}" for m in dashboards.MODULES]
+    paths += ["/home", f"/monthly-report?area={STREET_CODE}&month={month}"]
+    print("\n| 页面 page (HTTP, whole response) | ms | status | KB | < 500 ms |\n|---|---:|---:|---:|---|")
+    with TestClient(app) as client:
+        client.cookies.set(SESSION_COOKIE, cookie)
+        for path in paths:
+            times: list[float] = []
+            for k in range(runs + 1):
+                t = time.perf_counter()
+                r = client.get(path)
+                took = (time.perf_counter() - t) * 1000
+                if k:
+                    times.append(took)
+            ms = statistics.median(times)
+            print(f"| {path} | {ms:.1f} | {r.status_code} | {len(r.content) / 1024:.0f} | "
+                  f"{'yes' if ms < TARGET_MS and r.status_code == 200 else 'NO'} |")
+
+
 def _incremental(db: Any, now: datetime) -> None:
     from sqlalchemy import select, update
 
@@ -266,6 +310,7 @@ def main() -> None:
         _figures(timer, now)
         _dashboards(timer, now)
         timer.print()
+        _pages(db, url, args.runs, now)
         _incremental(db, now)
         db.engine.dispose()
     finally:

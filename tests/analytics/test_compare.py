@@ -141,3 +141,29 @@ def test_compare_on_the_database(session: Session, tree: dict[str, Area]) -> Non
     assert many[1].before.value == 50.0 and many[1].after.value == 100.0
     assert many[1].method == "compare.method.fisher"
     assert many[1].p_value == pytest.approx(1.0)
+
+
+def test_response_times_compared_with_a_rank_test_on_the_raw_durations(
+    session: Session, tree: dict[str, Area]  # noqa: F811
+) -> None:
+    """October: five cases accepted after 600…1800 s; November: three after 60, 120, 180 s.
+    Every November value ranks below every October one: U = 0. October's two 1800 s tie, so the
+    normal approximation with tie and continuity correction applies:
+    σ² = 5·3/12 · (9 − (2³−2)/(8·7)), z = (0 + 0.5 − 7.5)/σ, p = 2Φ(z) ≈ 0.0358."""
+    from datetime import timedelta
+
+    from tests.analytics.test_measures import _case_data, local, make_case
+
+    _case_data(session, tree)
+    for day, seconds in ((3, 60), (4, 120), (5, 180)):
+        at = local(2026, 11, day, 9)
+        case = make_case(session, "G1", at, source="staff")
+        case.accepted_at, case.status = at + timedelta(seconds=seconds), "accepted"
+    session.flush()
+    c = cmp.compare(session, "response_median", tree["C1"], date(2026, 11, 1), before=month(2026, 10),
+                    after=Period(date(2026, 11, 1), date(2026, 11, 23)), now=T0)
+    assert (c.before.value, c.after.value) == (1200.0, 120.0)
+    assert c.improved is True and c.method == "compare.method.mann_whitney"
+    sigma = math.sqrt(5 * 3 / 12 * (9 - 6 / 56))
+    assert c.p_value == pytest.approx(math.erfc(7.0 / sigma / math.sqrt(2)))
+    assert c.note_key == "compare.note.small_sample"

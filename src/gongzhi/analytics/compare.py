@@ -5,8 +5,8 @@ Tests (two-sided, α = 0.05), chosen by the measure's kind:
   when any expected cell of the 2×2 table is below 5.
 - count: the conditional binomial test for two Poisson counts: given k = c_before + c_after, under
   "same daily rate" c_after ~ Binomial(k, t_after / (t_before + t_after)), t = days of each window.
-- duration: Mann-Whitney U on the raw durations when the producer exposes them (see
-  `_raw_durations`, from cases.stats.response_durations); otherwise no test (p None).
+- duration: Mann-Whitney U on the raw durations (`_raw_durations`: cases.stats.response_durations,
+  eldercare.stats.alarm_durations).
 - score: the survey producer gives means only, so no test (p None).
 note_key: "no_data" when either side has no value; "small_sample" when n < 30 on either side;
 "no_test" when no p-value exists; else "significant" (p < 0.05) / "not_significant".
@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from scipy import stats as sps
 from sqlalchemy.orm import Session
@@ -147,14 +148,23 @@ def windows(pilot_start: date, *, now: datetime, before: Period | None = None,
 
 def _raw_durations(session: Session, code: str, area: Area, before: Period, after: Period
                    ) -> tuple[list[float], list[float]] | None:
-    """Raw response durations on each side, for the rank test (response measures only)."""
-    if code not in ("response_median", "response_p90"):
-        return None
+    """Raw durations on each side, for the rank test: case response, or alarm acknowledgement / arrival."""
     from gongzhi.cases import stats as case_stats
+    from gongzhi.eldercare import stats as elder_stats
     from gongzhi.geo import service as geo
 
+    if code in ("response_median", "response_p90"):
+        def fetch(grids: list[int], start: datetime, end: datetime) -> list[float]:
+            return case_stats.response_durations(session, grids, start, end)
+    elif code in ("alarm_ack_median", "alarm_scene_median"):
+        to: Literal["ack", "scene"] = "ack" if code == "alarm_ack_median" else "scene"
+
+        def fetch(grids: list[int], start: datetime, end: datetime) -> list[float]:
+            return elder_stats.alarm_durations(session, grids, start, end, to=to)
+    else:
+        return None
     grid_ids = [g.id for g in geo.grids_under(session, area)]
-    out = [case_stats.response_durations(session, grid_ids, *p.utc_bounds()) for p in (before, after)]
+    out = [fetch(grid_ids, *p.utc_bounds()) for p in (before, after)]
     return out[0], out[1]
 
 

@@ -37,10 +37,11 @@ register({
     "demo.col.area": ("区域/单位", "Area / unit"),
     "demo.col.try": ("试试看", "Try"),
     "demo.try.admin": (
-        "/map 全区网格地图，/queue 全部待办",
-        "/map district grid map, /queue everything open",
+        "/dashboard 综合看板，/pilots 试点前后对比，/households 住户登记",
+        "/dashboard overview, /pilots before/after, /households register",
     ),
-    "demo.try.street": ("/map 看各网格工单热力和超时件", "/map open and overdue cases per grid"),
+    "demo.try.street": ("/dashboard 满意度、响应时间、纠纷与告警；/monthly-report 月度报告",
+                        "/dashboard satisfaction, response, disputes, alarms; /monthly-report"),
     "demo.try.community": (
         "/queue 处理退单改派、重新打开的工单",
         "/queue re-route returned and reopened cases",
