@@ -119,7 +119,7 @@ def test_run_demo_builds_once_prints_logins_and_resets(tmp_path: Path) -> None:
     first = _run(settings, reset=True)
     assert "已生成 30 件工单" in first
     for expected in ("admin", "jiedao", "wgy", "jumin", DEMO_PASSWORD, "http://127.0.0.1:8000", "/report",
-                     "/queue", "/map", "/eldercare", "/mediation", "/councils", "/ballots", "/volunteers",
+                     "/queue", "/dashboard", "/monthly-report", "/eldercare", "/mediation", "/councils", "/ballots", "/volunteers",
                      "o311_demo_gongzhi_street_2026"):
         assert expected in first, expected
     cases, users = _count(url, Case), _count(url, User)

@@ -18,7 +18,11 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from gongzhi.analytics import dashboard_messages  # noqa: F401  (registers the texts)
+from gongzhi.analytics import (  # noqa: F401  (labels of the tools links)
+    dashboard_messages,
+    report_messages,
+    survey_messages,
+)
 from gongzhi.analytics import messages as _analytics_messages  # noqa: F401  (analytics_area_* errors)
 from gongzhi.analytics.periods import Period, local_day, month_of, months_back, next_month
 from gongzhi.auth.models import User
@@ -350,6 +354,9 @@ def _links(area: Area, period: Period, lang: str) -> dict[str, Any]:
         "boards": [{"module": mod, "label": translate(f"dash.board.{mod}", lang), "url": f"/dashboard/{mod}?{qs}",
                     "api": f"/api/v1/analytics/boards/{mod}?{qs}"} for mod in MODULES],
         "report": {"label": translate("dash.report", lang), "url": f"/monthly-report?{report_qs}"},
+        # The rest of 成效评估, reached from here rather than from an ever longer menu.
+        "tools": [{"label": translate(f"web.nav.{key}", lang), "url": url}
+                  for key, url in (("pilots", "/pilots"), ("surveys", "/surveys"), ("households", "/households"))],
     }
 
 

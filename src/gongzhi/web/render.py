@@ -83,19 +83,17 @@ _NAV: dict[str, tuple[tuple[str, str], ...]] = {
     "council_member": (("/home", "home"), ("/councils", "councils"), ("/queue", "queue")),
     "grid_worker": (("/home", "home"), ("/queue", "queue"), ("/dashboard", "dashboard"), ("/map", "map"),
                     ("/citybrain", "citybrain"), ("/eldercare", "eldercare"), ("/mediation", "mediation"),
-                    ("/moderation", "moderation"), ("/households", "households"), ("/monthly-report", "monthly_report")),
+                    ("/moderation", "moderation"), ("/households", "households")),
     "dept_staff": (("/home", "home"), ("/queue", "queue"),),
     "official": (("/home", "home"), ("/dashboard", "dashboard"), ("/queue", "queue"), ("/map", "map"),
                  ("/citybrain", "citybrain"), ("/mediation", "mediation"), ("/eldercare", "eldercare"),
                  ("/councils", "councils"), ("/ballots", "ballots"), ("/volunteers", "volunteers"),
-                 ("/moderation", "moderation"), ("/monthly-report", "monthly_report"), ("/pilots", "pilots"),
-                 ("/surveys", "surveys"), ("/households", "households")),
+                 ("/moderation", "moderation"), ("/monthly-report", "monthly_report")),
     "admin": (("/home", "home"), ("/dashboard", "dashboard"), ("/queue", "queue"), ("/map", "map"),
               ("/citybrain", "citybrain"), ("/mediation", "mediation"), ("/eldercare", "eldercare"),
               ("/councils", "councils"), ("/ballots", "ballots"), ("/volunteers", "volunteers"),
-              ("/moderation", "moderation"), ("/monthly-report", "monthly_report"), ("/pilots", "pilots"),
-              ("/surveys", "surveys"), ("/households", "households"), ("/admin/categories", "categories"),
-              ("/admin/open311", "open311")),
+              ("/moderation", "moderation"), ("/monthly-report", "monthly_report"),
+              ("/admin/categories", "categories"), ("/admin/open311", "open311")),
 }
 
 
