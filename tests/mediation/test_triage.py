@@ -247,7 +247,7 @@ def test_fast_path_matches_scikit_learn() -> None:
     fitted = T._fit_inner(examples, TfidfVectorizer, LogisticRegression)
     vec = TfidfVectorizer(analyzer=T.analyze, sublinear_tf=True, min_df=2, dtype=np.float64)
     x = vec.fit_transform([e.text for e in examples])
-    lr = LogisticRegression(C=10.0, max_iter=3000).fit(x, [e.type for e in examples])
+    lr = LogisticRegression(C=10.0, max_iter=3000).fit(x, [e.type for e in examples], sample_weight=[e.weight for e in examples])
     probes = [c[1] for c in TYPE_CASES]
     want = lr.predict_proba(vec.transform([normalize(p) for p in probes]))
     for probe, row in zip(probes, want, strict=True):

@@ -168,6 +168,8 @@ class Example:
     type: str
     risk: str
     weight: float = 1.0
+    # "generated" (build_corpus.py) or "handwritten" (residents' voice, see data/README.md)
+    source: str = "generated"
 
 
 def load_examples(path: Path) -> list[Example]:
@@ -176,7 +178,8 @@ def load_examples(path: Path) -> list[Example]:
         for line in f:
             if line.strip():
                 d = json.loads(line)
-                rows.append(Example(d["text"], d["type"], d["risk"]))
+                rows.append(Example(d["text"], d["type"], d["risk"], float(d.get("weight", 1.0)),
+                                    str(d.get("source", "generated"))))
     return rows
 
 
@@ -332,11 +335,13 @@ def fit_high_detector(
 
     from gongzhi.mediation.data.build_redflag import generate
 
-    contexts = [e.text for e in corpus if e.risk != "high"]
-    # The corpus' own high rows are left out: their red-flag clauses come from few skeletons
-    # whose frame words (门口, 我家 …) would read as danger; the generated pairs carry the
-    # positives. Corrections count whatever their label.
+    contexts = [e.text for e in corpus if e.risk != "high" and e.source == "generated"]
+    # The generated corpus' own high rows are left out: their red-flag clauses come from few
+    # skeletons whose frame words (门口, 我家 …) would read as danger; the generated pairs carry
+    # the positives. Hand-written rows and corrections count whatever their label: they are
+    # the real non-high text the generated negatives are too clean to stand for.
     rows: list[tuple[str, bool, float]] = [(t, False, 1.0) for t in contexts]
+    rows += [(e.text, e.risk == "high", e.weight) for e in corpus if e.source != "generated"]
     rows += [(e.text, e.risk == "high", e.weight) for e in extra]
     rows += [(t, h, 1.0) for t, h, _fam in generate(contexts)]
     # What the detector sees at run time: negated cues cut out (没动手 must not read as 动手).

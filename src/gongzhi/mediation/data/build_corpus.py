@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 from pathlib import Path
 
 SEED = 20261124
@@ -425,6 +426,90 @@ LOW_EXTRA = {
     "other": ["有人在群里说我坏话", "广场上放风筝的和跳舞的抢地方"],
 }
 
+# Round 4: subject nouns each type is known by, in the words residents and staff use, so the type
+# is learned from what the dispute is about (美容院, 包工头, 挖掘机, 保安) rather than from what
+# happened (烫伤, 堵门, 受伤, 放气), which every type shares.
+FOURTH_FACETS: dict[str, list[tuple[str, list[str]]]] = {
+    "family": [
+        ("medium", ["孩子爸妈都在外地打工 娃跟着奶奶 奶奶病了 娃一个人在家好几天", "两口子闹离婚 孩子判给谁 老人也掺和进来",
+                    "老爷子再婚 几个子女不同意 跟后老伴闹得不可开交", "我闺女在婆家受气 女婿喝了酒就骂人",
+                    "兄弟几个为了爹妈谁来养 推来推去 老人住哪都没定", "他爹走了以后 继母把存折藏起来不给我们看"]),
+    ],
+    "neighbor": [
+        ("low", ["{who}的电动车天天停在楼道口 推车都过不去", "两家为了门口那个车位吵了好几回", "{who}的狗把我家鸡咬死了 他不认",
+                 "{who}家的雨水管对着我家门口排 一下雨全是水", "{who}在我家墙根堆柴火 说了不挪",
+                 "两户人家为了楼道里放东西的事吵起来了", "{who}半夜在院里喝酒划拳 吵得孩子睡不着"]),
+    ],
+    "land_housing": [
+        ("medium", ["房东突然把门锁换了 我们的东西还在屋里", "租的房子漏雨 房东一直拖着不修 押金也不退",
+                    "老宅基地登记在叔叔名下 现在他要卖", "小产权房买了好几年 开发商说要加钱才给办证",
+                    "承包地我种了十几年 现在本家说地是他的要收回", "两家的宅基地中间那条路归谁 说不清",
+                    "{who}翻盖房子 房檐伸到我家院子上头了"]),
+    ],
+    "property_mgmt": [
+        ("medium", ["保安不让我的车进小区 说我没交停车费", "物业把我放在楼道的东西清走扔了", "物业贴了停水通知 停了好几天没人解释",
+                    "小区地库的车位物业又卖又租 业主有意见", "物业保安把我车的胎气放了 说我乱停",
+                    "业委会换届 两派业主吵翻了 物业站一边", "wy天天不在岗 门卫室里没人", "物业管家说清理楼道 把我家鞋柜扔了",
+                    "小区消防通道被车堵了 物业也不管", "电梯三天两头坏 物业说在等配件"]),
+    ],
+    "labor": [
+        ("medium", ["讨薪的农民工把工地大门堵了 要包工头出来结账", "我们一伙老乡在工地干了半年 包工头卷钱跑了 总包说不归他管",
+                    "工友们拉着横幅在项目部门口讨工资", "厂里欠了我们车间几十个人的加班费", "公司要搬走 让我们自己辞职 不给补偿",
+                    "饭店老板拖了我三个月工钱 说生意不好", "送外卖的骑手被平台扣钱 站长不给说法",
+                    "店长让我们无偿加班 不加就扣绩效", "在厂里干活手指被冲床压了 老板只给了几百块",
+                    "劳动仲裁判了 老板还是不给钱"]),
+    ],
+    "consumer": [
+        ("medium", ["在美容院做了个项目 脸上起了一片红疹 美容院说是我皮肤问题", "装修公司收了定金 开工没几天人就不见了",
+                    "预付卡里还有{m_mid} 店突然关门了 老板联系不上", "买的电动车充电的时候电池着火了 商家说是我家线路的问题",
+                    "饭馆吃出了苍蝇 老板态度还很凶", "手机店忽悠老人办了合约机 每个月多扣钱",
+                    "培训机构跑路了 好多家长交的学费退不回来", "商家答应七天无理由退款 现在说不行",
+                    "网购的东西到了是坏的 商家让我找快递 快递让我找商家", "办的会员卡商家说换老板了不认",
+                    "在理发店烫头 头发烫坏了 店里只肯退一半", "买的二手手机是翻新机 商家不给退"]),
+    ],
+    "traffic": [
+        ("medium", ["开车门的时候把骑电动车的人碰倒了 对方要赔医药费", "小剐蹭 对方老太太躺地上不起来 说是我撞的",
+                    "两车会车谁也不让 蹭了一下 在路上吵起来了", "骑车的人闯红灯撞到我车上 反倒让我赔",
+                    "出了事故对方家属找到我家要钱", "追尾以后对方司机下车就骂 还拍我车窗",
+                    "电动车被渣土车刮倒了 司机开走了", "停车场里倒车撞了人家的车 保险公司还没定责"]),
+    ],
+    "medical": [
+        ("medium", ["在医院做了隆鼻手术 鼻子歪了 医院说是我恢复不好", "医保报销的比例医院算错了 多交了好几千",
+                    "县医院做的手术 后来转到市里又做了一次 想问县医院的责任", "诊所给孩子输液以后孩子一直吐",
+                    "医生没说清楚手术风险就让我签字", "体检中心漏查了 后来查出来是晚期", "牙医把我好牙拔了"]),
+    ],
+    "demolition": [
+        ("medium", ["拆迁办按一百平算我家房子 实际比这大 阁楼不算", "半夜来了一帮人开着挖掘机把我家院墙推了",
+                    "强拆的时候把我家的东西都埋在里面了", "拆迁款怎么分 兄弟姐妹几个闹翻了", "过渡费晚发了好几个月 问了也不说",
+                    "征地补偿款村里扣着不发", "拆迁评估公司评的价太低 跟旁边村差了一大截", "还没签协议 就把我家的水电给断了逼我搬",
+                    "拆迁办的人天天上门做工作 说不签就强拆", "棚改说好的回迁房 现在说要加钱"]),
+    ],
+    "environment": [
+        ("medium", ["采石场放炮 我家墙上裂了好几道缝", "石材厂粉尘太大 家里人咳嗽得厉害", "工厂排的废水流进村里的水塘 鱼都翻了肚",
+                    "化工厂晚上偷偷排气 一股臭鸡蛋味", "搅拌站天天半夜出车 噪音加灰尘", "垃圾填埋场渗出来的水流到我家地里",
+                    "养殖场的臭味飘了一个村", "河边的沙场把河道挖得乱七八糟"]),
+    ],
+    "debt_contract": [
+        ("medium", ["我给他家搞装修 活干完了尾款一直拖着不给", "催收公司天天打电话到我单位", "给表哥做担保 他不还 银行冻了我的卡",
+                    "他借钱说明天还 我去了五趟都说明天", "讨债的人在我家门上写字 往门缝里塞纸条", "借条上写着三个月还 到现在一年了",
+                    "合伙做生意 他把账上的钱转走了", "网贷是别人拿我身份证办的 现在找我还", "卖给他的货 货款拖了大半年"]),
+    ],
+    "other": [
+        ("low", ["有个陌生男的老在小区门口转悠 盯着放学的孩子", "村里修路 有几户不让从他家门口过", "村里组织活动 名额分得不公平",
+                 "小区里来了个流浪汉 晚上睡在地库", "低保评得不公平 村里有人吃了不该吃的", "祖坟被人动了 不知道是谁干的",
+                 "小区亭子被下棋的人占着 带孩子的没地方坐", "广场上两拨人为了场地吵起来", "村里选举有人拉票 大家不服",
+                 "有人冒充社区的人上门推销"]),
+    ],
+}
+# Staff voice: a case passed on by the police, the 12345 hotline or a grid worker is written as a note.
+STAFF_OPEN = ["网格员反映：", "12345转办：市民来电反映，", "民警转来：", "派出所转来：", "村调解员记录：", "社区值班记录：",
+              "接群众来电：", "网格员走访发现，", "12345工单：", "村委会转来："]
+STAFF_CLOSE = ["请社区跟进调处", "请尽快处理", "请村调委会介入", "已现场劝离 请后续跟进", "请相关部门核实", "当事人要求调解", ""]
+# Residents' own voice, written by hand (not generated): earlier hand-written sets, see data/README.md.
+# They teach the model words and frames no template has; the newest sets stay out to measure on.
+HANDWRITTEN = ["heldout_blind.jsonl", *(f"heldout_blind{i}.jsonl" for i in range(2, 11))]
+HANDWRITTEN_WEIGHT = 3.0
+
 
 def _compose(rng: random.Random, tpl: str) -> str:
     return tpl.format(
@@ -461,12 +546,26 @@ def _roughen(rng: random.Random, text: str) -> str:
     return text
 
 
+def handwritten(data_dir: Path | None = None) -> list[dict[str, object]]:
+    """The earlier hand-written sets, tagged and weighted (a real sentence outweighs a template)."""
+    data_dir = data_dir or Path(__file__).parent
+    rows: list[dict[str, object]] = []
+    for name in HANDWRITTEN:
+        with (data_dir / name).open(encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    d = json.loads(line)
+                    rows.append({"text": d["text"], "type": d["type"], "risk": d["risk"],
+                                 "source": "handwritten", "weight": HANDWRITTEN_WEIGHT})
+    return rows
+
+
 def build(seed: int = SEED, per_type: int = PER_TYPE) -> list[dict[str, str]]:
     rng = random.Random(seed)
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     for typ, base_facets in FACETS.items():
-        facets = base_facets + MORE_FACETS.get(typ, []) + THIRD_FACETS.get(typ, [])
+        facets = base_facets + MORE_FACETS.get(typ, []) + THIRD_FACETS.get(typ, []) + FOURTH_FACETS.get(typ, [])
         made = 0
         tries = 0
         while made < per_type and tries < per_type * 30:
@@ -495,6 +594,8 @@ def build(seed: int = SEED, per_type: int = PER_TYPE) -> list[dict[str, str]]:
                 if extra != parts[0]:
                     parts.insert(1, extra)
             opener, closer = rng.choice(OPEN), rng.choice(CLOSE)
+            if rng.random() < 0.12:
+                opener, closer = rng.choice(STAFF_OPEN), rng.choice(STAFF_CLOSE)
             text = " ".join(p for p in (opener, *parts, closer) if p)
             text = _roughen(rng, text)
             if text in seen:
@@ -506,7 +607,7 @@ def build(seed: int = SEED, per_type: int = PER_TYPE) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    rows = build()
+    rows: list[Mapping[str, object]] = [*build(), *handwritten()]
     out = Path(__file__).with_name("corpus.jsonl")
     with out.open("w", encoding="utf-8") as f:
         for r in rows:

@@ -47,6 +47,8 @@ THREAT_VERBS = (
     "要{o}的命", "要了{o}的命", "让{o}活不成", "让{o}在村里待不下去", "叫人来打{o}", "带人来砸{o}家",
     "砸了{o}的店", "把{o}家门砸了", "泼{o}一身汽油", "往{o}家泼油漆", "让{o}后悔一辈子", "让{o}吃不了兜着走",
     "弄似{o}", "打si{o}", "nong死{o}", "让{o}家断子绝孙", "下回就轮到{o}", "下次就不是这样了",
+    # What the victim will end up like, not what will be done: 躺着出去, 进医院, 下不了床.
+    "让{o}躺着出去", "让{o}进医院", "让{o}去医院躺着", "让{o}下半辈子下不了床", "让{o}在床上躺半年", "让{o}拄拐",
 )
 THREAT_TEMPLATES = (
     "{a}{say}{c}就{i}{v}", "{a}{say}要{i}{v}", "{a}{say}{v}", "{c}就{v}，这是{a}原话", "{a}{say}{c}的话{v}",
@@ -137,13 +139,20 @@ VULN = (
     "李奶奶", "张大爷", "留守的孩子", "有心脏病的老爹", "她八十多了一个人住",
     "我和我妈", "我们娘俩", "一家老小", "我放学的时候", "上小学的儿子",
 )
-DANGER = (
+DANGER: tuple[str, ...] = (
     "被断了水好几天", "家里断电了好几天", "好几天没饭吃", "冻得睡不着觉", "被锁在屋里", "被赶出了家门",
     "一个人在家没人管", "被打了", "被推倒在地", "被车撞了", "差点被石头砸到", "被狗咬了", "吓得犯了病",
     "病了没人送医院", "被撵到棚子里住", "晚上摸黑过日子", "连口热水都喝不上", "被关在门外冻了一夜",
     "被人追着撵", "摔倒了没人扶", "被饿得直哭", "被掐了脖子", "被扔在路边", "被停了药", "大冬天没有暖气冻病了",
     "被大狗追着咬", "被狗扑倒了", "被狗咬破了裤子", "今晚没地方住", "被锁在门外", "东西都被锁在里面", "只能睡在大街上",
 )
+# Danger told through symptoms or circumstances, not a violent word (a child gasping, alone for days).
+DANGER_SYMPTOMS = (
+    "喘得上不来气", "半夜送了急诊", "烧到四十度没人管", "饿得没力气", "一个人在家好几天了", "家里就剩半袋方便面",
+    "在楼道里坐了一宿", "外头零下好几度还在外面", "叫都叫不醒", "嘴唇都发紫了", "吐了一地起不来", "掉进河里了",
+    "走丢了一天还没找到", "浑身发抖说胡话", "好几天没吃上饭", "脱水了还在发烧",
+)
+DANGER = (*DANGER, *DANGER_SYMPTOMS)
 VULN_TEMPLATES = ("{v}{d}", "{v}现在{d}", "家里的{v}{d}", "{v}已经{d}", "我们楼的{v}{d}")
 
 # ---- negatives ----------------------------------------------------------------------------
@@ -233,6 +242,31 @@ MILD_PETITION = (
 SMALL_N = ("两", "三", "两三", "三四", "四五", "2", "3", "几")
 
 
+# Veiled threats: "I know where you are" × "something will happen", no violent verb.
+VEILED_KNOW = (
+    "记住你车牌了", "记住你家门牌了", "知道你孩子在哪上学", "知道你家住哪", "认得你家的车", "知道你每天几点下班",
+    "知道你闺女在哪个学校", "你家在哪我们都清楚", "你老婆在哪上班我知道", "你家房子可是木头的", "你家就一个儿子吧",
+)
+VEILED_WARN = (
+    "以后出门小心点", "晚上睡觉警醒点", "走夜路当心点", "你们一个都跑不了", "这事没完", "你给我等着", "后果自负",
+    "别怪我不客气", "迟早有你受的", "让你家不得安宁", "早晚收拾你", "别让我在路上碰见你", "你自己掂量掂量",
+)
+VEILED_HARMLESS_KNOW = (
+    "记下你电话了", "知道你家在哪个小区", "加了你微信了", "认得你了", "记住你说的话了", "知道你每天几点下班",
+    "你家在哪我们都清楚", "知道你孩子在哪上学",
+)
+VEILED_HARMLESS = ("回头再联系", "有事再商量", "改天再来谈", "明天把单子送过来", "等调解员来了再说", "到时候一起对账")
+
+
+def _veiled(rng: random.Random) -> tuple[str, str]:
+    a, say = _pick(rng, ACTORS), _pick(rng, SAY)
+    sep = _pick(rng, (" ", "，", ""))
+    # The twin keeps the same speaker and, half the time, the same "I know …" half: the warning decides.
+    know = _pick(rng, VEILED_KNOW)
+    twin_know = know if rng.random() < 0.5 else _pick(rng, VEILED_HARMLESS_KNOW)
+    return a + say + know + sep + _pick(rng, VEILED_WARN), a + say + twin_know + sep + _pick(rng, VEILED_HARMLESS)
+
+
 def _pick(rng: random.Random, xs: tuple[str, ...]) -> str:
     return xs[rng.randrange(len(xs))]
 
@@ -292,7 +326,7 @@ def _vulnerable(rng: random.Random) -> tuple[str, str]:
 
 FAMILIES = {
     "threat": _threat, "weapon": _weapon, "self_harm": _self_harm, "injury": _injury,
-    "crowd": _crowd, "petition": _petition, "vulnerable": _vulnerable,
+    "crowd": _crowd, "petition": _petition, "vulnerable": _vulnerable, "veiled_threat": _veiled,
 }
 
 
@@ -338,7 +372,7 @@ def generate(contexts: list[str], *, per_family: int = 900, negatives: int = 200
 def main() -> None:
     from gongzhi.mediation.triage import CORPUS_PATH, load_examples
 
-    ctx = [e.text for e in load_examples(CORPUS_PATH) if e.risk != "high"]
+    ctx = [e.text for e in load_examples(CORPUS_PATH) if e.risk != "high" and e.source == "generated"]
     rows = generate(ctx)
     print(Counter(f for _, _, f in rows))
     rng = random.Random(1)
