@@ -176,6 +176,32 @@ def test_triggers_log_every_write(world: World) -> None:
     assert stats.totals(w.session, [_grid(w, "G1")], *NOV)[None].rated_good == 1
 
 
+def test_only_writes_to_counted_columns_are_logged(world: World) -> None:
+    w = world
+    case = w.report("G1")
+    stats.refresh(w.session, w.now)
+    w.session.execute(text("UPDATE cases SET next_check_at = NULL, resolution_note = 'x' WHERE id = :id"),
+                      {"id": case.id})
+    assert w.session.scalars(select(CaseStatChange.day)).all() == []
+    w.session.execute(text("UPDATE cases SET escalation_level = 1 WHERE id = :id"), {"id": case.id})
+    assert w.session.scalars(select(CaseStatChange.day)).all() == [date(2026, 11, 23)]
+
+
+def test_the_trigger_watches_exactly_the_columns_the_statistics_read() -> None:
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location(
+        "m0019", root / "migrations" / "versions" / "0019_case_stats_update_columns.py")
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    read = set(re.findall(r"Case\.([a-z_]+)", (root / "src/gongzhi/cases/stats.py").read_text(encoding="utf-8")))
+    assert set(migration.COLUMNS) == set(stats.STAT_COLUMNS) == read - {"id"}
+
+
 def test_response_time_percentiles(world: World) -> None:
     w = world
     g1, g2 = _grid(w, "G1"), _grid(w, "G2")

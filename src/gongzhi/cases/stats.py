@@ -101,6 +101,13 @@ class Complainant:
 
 
 
+# The case columns these figures depend on: the change-log trigger fires only when one of them is
+# written (migration 0019 lists the same; tests/cases/test_stats.py keeps the two and this file's
+# reads equal), so the many writes that touch nothing counted cost nothing extra.
+STAT_COLUMNS = ("created_at", "status", "accepted_at", "accept_due_at", "resolved_at", "resolve_due_at", "rating",
+                "reopen_count", "escalation_level", "category_id", "source", "grid_id", "reporter_id",
+                "reporter_phone")
+
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
