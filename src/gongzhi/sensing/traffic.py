@@ -108,6 +108,12 @@ def create_segment(session: Session, *, code: str, name: str, grid_id: int, dete
     return segment
 
 
+def all_segments(session: Session) -> list[tuple[RoadSegment, str]]:
+    """Every segment with its grid's code (the command line, which answers to no area scope)."""
+    stmt = select(RoadSegment, Area.code).join(Area, Area.id == RoadSegment.grid_id).order_by(RoadSegment.code)
+    return [(seg, code) for seg, code in session.execute(stmt)]
+
+
 def segments_in_scope(session: Session, viewer_path: str | None) -> list[RoadSegment]:
     stmt = select(RoadSegment).where(RoadSegment.grid_id.in_(subtree_area_ids(viewer_path)))
     return list(session.scalars(stmt.order_by(RoadSegment.code)))
