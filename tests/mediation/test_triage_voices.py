@@ -66,9 +66,14 @@ def test_negated_veiled_threat_does_not_count() -> None:
 def test_handwritten_rows_are_in_the_corpus_but_the_measuring_sets_are_not() -> None:
     rows = handwritten()
     names = set(HANDWRITTEN)
-    # The sets used to measure (heldout.jsonl for retraining, the newest blind sets) stay out.
-    measuring = ("heldout.jsonl", *(f"heldout_blind{i}.jsonl" for i in (11, 12, 13, 14)))
-    assert not names & set(measuring)
+    # Every blind set scored so far (blind, blind2 … blind14) is training data now; only the
+    # development set heldout.jsonl and any set not yet present stay out.
+    assert {f"heldout_blind{i}.jsonl" for i in (11, 12, 13, 14)} <= names
+    present = {p.name for p in T.DATA_DIR.glob("heldout*.jsonl")}
+    measuring = sorted(present - names)
+    assert "heldout.jsonl" in measuring and "heldout.jsonl" not in names
+    # The held-out sets of record (scored once, docs/triage.md) stay out until newer ones exist.
+    assert {"heldout_blind15.jsonl", "heldout_blind16.jsonl"} <= set(measuring)
     corpus = [json.loads(line) for line in T.CORPUS_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
     written = [r for r in corpus if r.get("source") == "handwritten"]
     assert len(written) == len(rows) > 0
@@ -81,3 +86,46 @@ def test_load_examples_reads_weight_and_source() -> None:
     ex = T.load_examples(T.CORPUS_PATH)
     assert {e.source for e in ex} == {"generated", "handwritten"}
     assert {e.weight for e in ex if e.source == "generated"} == {1.0}
+
+
+# Round 5: general causes behind blind14's misses, in sentences written for these tests.
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("他们把我婆婆关在后屋里 好几天不让出来", "confined"),
+        ("老板把我身份证和手机都收了 说干不满一年不准走", "confined"),
+        ("小舅子放话 你要敢分家产 就别想活着回去", "threat"),
+        ("你今天不签字 就走不出这个院", "threat"),
+        ("今晚十点全体工人厂门口集合 一起去把老板的办公室堵了", "crowd"),
+        ("我怀孕七个月了 房东把水电都断了 一个人在出租屋", "vulnerable"),
+        ("对门独居的大爷八十七岁了 这个冬天没暖气 人冻得直哆嗦", "vulnerable"),
+        ("屋里断水断电，已经四天没人去看。", "vulnerable"),
+        ("网友把我家庭住址挂到网上 还有人说要来找我", "threat"),
+    ],
+)
+def test_round5_red_flags(model: TriageModel, text: str, family: str) -> None:
+    assert family in _live(text)
+    assert triage(text, model=model).risk == "high"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "物业说不交停车费就不让出去 这合理吗",
+        "保安不让走正门 得绕一大圈",
+        "他说别想太多 明天再谈",
+        "钥匙锁在车里了 开锁师傅要两百",
+        "小区门口集合去跳广场舞 音乐太吵",
+        "学校收了他的手机 家长有意见",
+        "跟厂里反映了好几天没人管 宿舍还是没热水",
+        "邻居装修把我家墙震裂了 要他赔",
+        "有人把我照片p了发到业主群里骂我",
+    ],
+)
+def test_round5_harmless_twins_raise_nothing(text: str) -> None:
+    assert not _live(text) - {"scuffle"}
+
+
+def test_round5_negated_confinement_does_not_count() -> None:
+    assert "confined" not in _live("没有不让她出门 是她自己不想出去")
+    assert "confined" not in _live("我没被关 也没人收我手机 就是工资没给")

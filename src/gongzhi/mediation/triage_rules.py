@@ -25,6 +25,7 @@ FAMILY_NAMES = {
     "petition": "集体上访",
     "vulnerable": "弱势人员处境危险",
     "scuffle": "肢体冲突（未见伤情）",
+    "confined": "限制人身自由",
 }
 # What each family raises the tier to.
 FAMILY_TIER = {f: ("medium" if f == "scuffle" else "high") for f in FAMILY_NAMES}
@@ -188,6 +189,68 @@ _CUE_PATTERNS_EXTRA: dict[str, tuple[str, ...]] = {
     "crowd": (r"(家里|家族|亲戚)[^，。,\s]{0,4}(来了|叫了|喊了)[^，。,\s]{0,3}(一车|一帮|一群|好多|十几|几十)",),
     "self_harm": (r"(站|坐|蹲|躺|待)在(江堤|河堤|堤坝|大桥|桥)上", r"(从|往)[^，。,\s]{0,6}(窗户|楼上|屋顶|房顶)[^，。,\s]{0,2}跳"),
 }
+# Round 5: general causes behind blind14's misses (not its sentences).
+_ROUND5_CUES: dict[str, tuple[str, ...]] = {
+    # A person kept from leaving: locked in, phone taken, not let out.
+    "confined": ("非法拘禁", "限制人身自由", "限制我人身自由", "囚禁", "软禁", "扣着人不放", "不放人", "扣人"),
+    # Threats told as "you won't get out / don't even think of …"; doxxing.
+    "threat": ("开盒", "被人肉", "人肉我", "人肉搜索", "人肉了"),
+    "injury": ("骨裂", "尾椎骨", "颅内出血", "砸伤", "全是血", "缝合"),
+    "self_harm": ("抱着农药", "攥着农药", "拿着农药瓶", "举着农药瓶", "抱着药瓶"),
+    "vulnerable": (),
+}
+_ROUND5_PATTERNS: dict[str, tuple[str, ...]] = {
+    "confined": (
+        r"(把|将)(我|他|她|俺|娃|孩子|小孩|人|老人|保姆|我们|他们|她们|我爸|我妈|老爸|老妈|老人家)[^，。,.!！?？\s]{0,3}(反锁|锁|关|堵)(在|进)?[^，。,.!！?？\s]{0,5}(里|屋|房|间|家)",
+        r"(我|他|她|俺|娃|孩子|小孩|人|老人)(被)(反锁|锁|关|堵)(在|进)[^，。,.!！?？\s]{0,5}(里|屋|房|间|家)",
+        # "不让出去" alone is often a car at a barrier; a person must be named for 出去/出来.
+        r"不(让|许|准)(我|他|她|俺|人|我们|他们|她们)(出门|离开|出来|出去|回家)(?!费|证|口)",
+        r"不(让|许|准)(我|他|她|俺|我们|他们|她们)走(?=$|[，。,.!！?？\s]|了)",
+        r"(?<!学校|老师|校长|班主)(收了|扣了|抢了|拿走了?|没收了?|夺了)(我|他|她|俺)的?手机",
+        r"(?<!学校|老师|校长|班主)(把|将)(我|他|她|俺)的?[^，。,.!！?？\s]{0,5}手机[^，。,.!！?？\s]{0,2}(收|扣|抢|拿走|没收|夺)",
+    ),
+    # Left alone for days with no one tending (an old or sick person, a child).
+    "vulnerable": (
+        r"[两三四五六七八九几好]+天(了)?(都|也)?(无人|没人|没有人)(探望|照顾|照看|送饭|来看|去看)",
+    ),
+    "threat": (
+        r"别想(活着|走出|走|出|离开|踏出|好好|安生|好过|囫囵)", r"(这辈子|永远|一辈子)(都)?别想再?见(到)?(她|他|孩子|娃|闺女|儿子)",
+        r"(路上|出门|晚上|夜里)[^，。,.!！?？\s]{0,3}(可得|可要|最好|千万)(多)?注意(点)?安全",
+        r"(走|出)不(出|了)(这个|这道|这|今天这个|我家|你家)(门|村|院|屋|小区|楼)",
+        r"(住址|家庭住址|住哪|身份证号?)[^，。,.!！?？\s]{0,6}(挂|发|贴|曝|公布)(到|在|上)?了?[^，。,.!！?？\s]{0,3}(网上|网|抖音)",
+    ),
+    "crowd": (
+        r"(集合|约好|约了|组织|号召|召集|大伙|大家伙|全体|一起|一块儿?)[^，。,.!！?？]{0,12}(去|到|把)[^，。,.!！?？]{0,10}(围了|围住|围起来|包围|围堵|堵了|堵住|堵上|砸了)",
+        r"(今晚|今天晚上|明天|明早|晚上|下午|中午)[^，。,.!！?？\s]{0,8}集合[^，。,.!！?？]{0,12}(去|到)",
+    ),
+    "injury": (
+        r"(头|额头|脑袋|脸|嘴)[^，。,.!！?？\s]{0,6}(破了|出血了|流血了|开了口子)", r"(拉|送|抬)(到)?医院",
+        r"疼[得的](起不来|站不起来|直不起|动不了)", r"卡在(驾驶室|车里|车底|车下|机器里)",
+    ),
+}
+# A vulnerable person (pregnant, a child, someone old or ill) in acute distress or deprived of
+# water, power, food, heat or medicine; someone shut in a lift.
+_ROUND5_VULN = (
+    "老太", "老汉", "老爷子", "老人家", "大肚子", "有身孕", "高血压", "心脏病", "糖尿病", "心梗", "脑梗", "哮喘",
+    "身体不好", "有病", "生病", "残疾人",
+)
+_ROUND5_DANGER = (
+    "没水没电", "没水也没电", "水电都断", "水电全断", "水电被断", "水电给断", "水电都停", "断了水电", "停了水电",
+    "无人探望", "没人探望", "没人来看", "没人去看", "没人过问", "三天没人", "几天没人", "好几天没人",
+    "药都吃完", "药吃完了", "没药了", "没药吃", "断药", "没暖气", "暖气停", "暖气断", "不给暖气", "挨饿", "饿着",
+    "饿了", "冻着", "没给饭", "不给饭", "没给吃的", "肚子疼", "肚子痛", "肚子疼得", "疼得厉害", "痛得厉害",
+    "困在电梯", "卡在电梯", "关在电梯", "电梯里出不来", "被困", "呼吸急", "呼吸有点急", "呼吸急促", "喘得厉害",
+    "推了她一把", "推了她", "扔楼下", "吐了两", "吐了好几", "血铅", "扔到楼下", "不知道去哪", "没地方去",
+    "哭到现在", "一直哭", "哭了一下午", "哭了一上午", "哭了一晚上", "哭哑了", "敲门没人应", "锁屋里", "锁家里",
+)
+_VULN_AGE = r"(?<![0-9])[6-9][0-9]岁|(?<![0-9])1[0-1][0-9]岁|[六七八九]十[一二三四五六七八九]?岁"
+
+for _fam, _extra in _ROUND5_CUES.items():
+    _FAMILY_EXTRA[_fam] = (*_FAMILY_EXTRA.get(_fam, ()), *_extra)
+for _fam, _pats in _ROUND5_PATTERNS.items():
+    _CUE_PATTERNS_EXTRA[_fam] = (*_CUE_PATTERNS_EXTRA.get(_fam, ()), *_pats)
+_VULNERABLE = (*_VULNERABLE, *_ROUND5_VULN)
+
 # Acute danger described through what is seen (a child who cannot breathe, hungry for days, out in the frost).
 _DANGER_SYMPTOMS = (
     "喘不上气", "上不来气", "喘不过气", "呼吸困难", "急诊", "高烧", "烧到四十", "发烧到", "抽风", "口吐白沫", "吐白沫",
@@ -196,7 +259,7 @@ _DANGER_SYMPTOMS = (
     "吐血", "便血", "烧得说胡话", "浑身发抖", "直打哆嗦", "掉进河", "掉河里", "掉进水", "掉水里", "掉进井", "掉进塘",
     "落水", "溺水", "走丢",
 )
-_DANGER_EXTRA = (*_DANGER_SYMPTOMS, "被狗追", "被大狗", "冲出来追", "咬破", "没地方住", "锁在门外", "睡大街", "睡在大街", "掐了电", "电给掐了", "把电掐了", "没电", "摸黑", "冻得", "犯了病", "直哆嗦", "撵", "差点砸到", "差点被砸", "冻病")
+_DANGER_EXTRA = (*_DANGER_SYMPTOMS, *_ROUND5_DANGER, "被狗追", "被大狗", "冲出来追", "咬破", "没地方住", "锁在门外", "睡大街", "睡在大街", "掐了电", "电给掐了", "把电掐了", "没电", "摸黑", "冻得", "犯了病", "直哆嗦", "撵", "差点砸到", "差点被砸", "冻病")
 
 _T2S_PAIRS = "殺杀傷伤農农藥药樓楼醫医院院兇凶槍枪燒烧綁绑嚇吓棄弃墜坠車车頭头腦脑斷断骨骨針针縫缝醒醒報报復复滅灭廢废髮发鬧闹橫横幅幅訪访眾众圍围聚聚門门"
 
@@ -207,7 +270,7 @@ def _traditional(cue: str) -> str:
 
 
 for _fam, _extra in _FAMILY_EXTRA.items():
-    _CUES[_fam] = (*_CUES[_fam], *_extra)
+    _CUES[_fam] = (*_CUES.get(_fam, ()), *_extra)
 for _fam, _pats in _CUE_PATTERNS_EXTRA.items():
     _CUE_PATTERNS[_fam] = (*_CUE_PATTERNS.get(_fam, ()), *_pats)
 for _fam, _cues in list(_CUES.items()):
@@ -220,7 +283,7 @@ _FAMILY_PATTERNS: dict[str, re.Pattern[str]] = {
     )
     for fam, cues in _CUES.items()
 }
-_VULN_RE = re.compile("|".join(re.escape(c) for c in sorted(_VULNERABLE, key=len, reverse=True)))
+_VULN_RE = re.compile("|".join([_VULN_AGE, *(re.escape(c) for c in sorted(_VULNERABLE, key=len, reverse=True))]))
 _DANGER_RE = re.compile("|".join(re.escape(c) for c in sorted(_DANGER, key=len, reverse=True)))
 
 # A cue inside these words is not a red flag (surgery, a knife in a shop, a past petition office …).

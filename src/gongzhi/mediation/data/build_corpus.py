@@ -507,7 +507,7 @@ STAFF_OPEN = ["网格员反映：", "12345转办：市民来电反映，", "民�
 STAFF_CLOSE = ["请社区跟进调处", "请尽快处理", "请村调委会介入", "已现场劝离 请后续跟进", "请相关部门核实", "当事人要求调解", ""]
 # Residents' own voice, written by hand (not generated): earlier hand-written sets, see data/README.md.
 # They teach the model words and frames no template has; the newest sets stay out to measure on.
-HANDWRITTEN = ["heldout_blind.jsonl", *(f"heldout_blind{i}.jsonl" for i in range(2, 11))]
+HANDWRITTEN = ["heldout_blind.jsonl", *(f"heldout_blind{i}.jsonl" for i in range(2, 15))]
 HANDWRITTEN_WEIGHT = 3.0
 
 

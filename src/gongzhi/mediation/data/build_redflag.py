@@ -324,9 +324,73 @@ def _vulnerable(rng: random.Random) -> tuple[str, str]:
     return tpl.format(v=v, d=_pick(rng, DANGER)), tpl.format(v=v, d=_pick(rng, MILD_VULN))
 
 
+# Round 5 (general causes behind blind14's misses). Each twin keeps the frame and swaps the
+# dangerous half for an everyday one, so "锁", "手机", "集合", "电梯", "别想" weigh nothing alone.
+CONF_WHO = ("我", "我妈", "我婆婆", "保姆", "我爸", "孩子", "老人", "我老婆", "工人", "她", "他")
+CONF_BY = ("雇主", "老板", "他们", "讨债的", "她老公", "婆家人", "包工头", "那帮人", "房东", "对方")
+CONF_ACTS = (
+    "把{w}锁在屋里不让走", "把{w}关在后院不让出来", "收了{w}的手机不让出门", "把{w}锁在保姆间里",
+    "把{w}堵在家里好几天不让出门", "把{w}手机身份证都扣了不准走", "把{w}反锁在房间里", "把{w}关起来了",
+)
+CONF_TWINS = (
+    "把{w}的工资扣了不给", "跟{w}吵了一架", "把{w}的钥匙拿走了", "让{w}先回去等消息", "不让{w}进会议室",
+    "把{w}的东西放门口了", "说{w}干活不仔细", "把{w}的微信删了",
+)
+GATHER_WHO = ("业主群里有人说", "村里人商量好", "工友们约好", "大伙说", "群里在号召", "家属们说", "有人组织")
+GATHER_WHEN = ("今晚", "明天早上", "晚上八点", "周六", "下午", "明早七点")
+GATHER_ACTS = (
+    "集合一起去把物业办公室围了", "在村口集合去把工地大门堵了", "一起去把厂门口堵住", "集合去把路堵上",
+    "一块儿去把村委会围起来", "集合去把老板家围了", "一起去把售楼处砸了",
+)
+GATHER_TWINS = (
+    "集合一起去居委会反映", "在村口集合去开会", "一起去物业办公室交材料", "集合去跳广场舞",
+    "一块儿去司法所咨询", "集合在楼下投票", "一起去找调解员",
+)
+DEPRIVED_WHO = ("八十多岁的老太太", "九十岁的老人", "怀孕七个月的媳妇", "三岁的娃", "瘫在床上的老爷子", "我那有心脏病的老爸", "孕妇", "六岁的孩子")
+DEPRIVED = (
+    "屋里断水断电好几天了", "只留了两袋馒头 三天没人去看", "被困在电梯里说肚子疼", "没暖气冻得直哆嗦",
+    "药都吃完了 人出不去", "被锁在屋里哭到现在", "饿了两天没给饭", "呼吸急促 嘴唇发紫", "疼得起不来",
+)
+DEPRIVED_TWINS = (
+    "屋里停了一会儿电 很快来了", "嫌馒头不好吃", "等电梯等了半天", "嫌暖气不够热",
+    "药费报销不了", "在屋里看电视", "吃饭挑食", "有点咳嗽 在吃药", "嫌楼道灯太暗",
+)
+DARE_SAY = ("他撂下一句", "她男人说", "对方放话", "他哥指着我说", "催债的说", "那人在群里说", "他喝了酒说")
+DARE_COND = ("你敢跟我争", "你敢去告", "钱不还", "你要敢分房子", "再来闹", "敢报警")
+DARE = (
+    "就别想走出这个门", "就别想活着回去", "你别想出这个村", "你就走不出这个院子", "别想好好过日子",
+    "我把你住址挂网上 让人上门找你", "就人肉你 让大家上门去看看你",
+)
+DARE_TWINS = (
+    "就别想拿到一分钱", "就别想我签字", "你别想占便宜", "就别想再找我帮忙", "别想太多 明天再谈",
+    "我把合同拍照发群里", "就找律师跟你谈",
+)
+
+
+def _confined(rng: random.Random) -> tuple[str, str]:
+    by, w = _pick(rng, CONF_BY), _pick(rng, CONF_WHO)
+    return by + _pick(rng, CONF_ACTS).format(w=w), by + _pick(rng, CONF_TWINS).format(w=w)
+
+
+def _gathering(rng: random.Random) -> tuple[str, str]:
+    who, when = _pick(rng, GATHER_WHO), _pick(rng, GATHER_WHEN)
+    return who + when + _pick(rng, GATHER_ACTS), who + when + _pick(rng, GATHER_TWINS)
+
+
+def _deprived(rng: random.Random) -> tuple[str, str]:
+    who = _pick(rng, DEPRIVED_WHO)
+    return who + _pick(rng, DEPRIVED), who + _pick(rng, DEPRIVED_TWINS)
+
+
+def _dare(rng: random.Random) -> tuple[str, str]:
+    say, cond = _pick(rng, DARE_SAY), _pick(rng, DARE_COND)
+    return say + " " + cond + " " + _pick(rng, DARE), say + " " + cond + " " + _pick(rng, DARE_TWINS)
+
+
 FAMILIES = {
     "threat": _threat, "weapon": _weapon, "self_harm": _self_harm, "injury": _injury,
     "crowd": _crowd, "petition": _petition, "vulnerable": _vulnerable, "veiled_threat": _veiled,
+    "confined": _confined, "gathering": _gathering, "deprived": _deprived, "dare_threat": _dare,
 }
 
 
