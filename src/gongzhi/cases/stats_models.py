@@ -33,48 +33,40 @@ COUNT_FIELDS = (
 )
 
 
-class CaseDayStat(Base):
+class _GroupCounts:
+    """The key after the period (grid, category, source) and the COUNT_FIELDS, shared by the daily
+    and monthly roll-ups (the monthly rows are the daily ones summed)."""
+
+    grid_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    rated_good: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    escalated: Mapped[int] = mapped_column(Integer, default=0)
+    petitions: Mapped[int] = mapped_column(Integer, default=0)
+    complaints: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseDayStat(_GroupCounts, Base):
     """Counts of the cases created on one local day in one grid, category and source."""
 
     __tablename__ = "case_day_stats"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    grid_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(String(20), primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    accepted: Mapped[int] = mapped_column(Integer, default=0)
-    accepted_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    resolved: Mapped[int] = mapped_column(Integer, default=0)
-    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    rated: Mapped[int] = mapped_column(Integer, default=0)
-    rated_good: Mapped[int] = mapped_column(Integer, default=0)
-    reopened: Mapped[int] = mapped_column(Integer, default=0)
-    escalated: Mapped[int] = mapped_column(Integer, default=0)
-    petitions: Mapped[int] = mapped_column(Integer, default=0)
-    complaints: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class CaseMonthStat(Base):
+class CaseMonthStat(_GroupCounts, Base):
     """The daily rows summed per local month (month = its first day)."""
 
     __tablename__ = "case_month_stats"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    grid_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(String(20), primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    accepted: Mapped[int] = mapped_column(Integer, default=0)
-    accepted_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    resolved: Mapped[int] = mapped_column(Integer, default=0)
-    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    rated: Mapped[int] = mapped_column(Integer, default=0)
-    rated_good: Mapped[int] = mapped_column(Integer, default=0)
-    reopened: Mapped[int] = mapped_column(Integer, default=0)
-    escalated: Mapped[int] = mapped_column(Integer, default=0)
-    petitions: Mapped[int] = mapped_column(Integer, default=0)
-    complaints: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CaseStatChange(Base):
