@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -37,6 +38,20 @@ class Conflict(AppError):
 
 class Invalid(AppError):
     status_code = 422
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # spreadsheet row number (the header is row 1)
+    message: str  # already in the caller's language
+
+
+class ImportRejected(Invalid):
+    """An all-or-nothing import wrote nothing; `rows` lists every bad row (`code` counts them)."""
+
+    def __init__(self, code: str, rows: list[RowError]) -> None:
+        super().__init__(code, count=len(rows))
+        self.rows = rows
 
 
 class TooManyRequests(AppError):

@@ -33,7 +33,8 @@ from gongzhi.auth import pii
 from gongzhi.auth.models import User
 from gongzhi.auth.scope import area_path, in_scope, subtree_condition
 from gongzhi.cases import service as cases
-from gongzhi.errors import AppError, Forbidden, Invalid, NotFound
+from gongzhi.errors import AppError, Forbidden, Invalid, NotFound, RowError
+from gongzhi.errors import ImportRejected as ImportRejected  # what callers catch
 from gongzhi.geo.models import Area
 from gongzhi.i18n import translate
 from gongzhi.spreadsheet import safe_row
@@ -312,20 +313,6 @@ def add_resident(session: Session, *, actor: User, household_id: int, name: str,
 # ---------------------------------------------------------------- Excel
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row number (the header is row 1)
-    message: str
-
-
-class ImportRejected(Invalid):
-    """Nothing was imported; `rows` lists every bad row."""
-
-    def __init__(self, rows: list[RowError]) -> None:
-        super().__init__("household_import_invalid", count=len(rows))
-        self.rows = rows
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -410,7 +397,7 @@ def import_xlsx(session: Session, *, actor: User, data: bytes, now: datetime, la
             continue
         ready.append(checked)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected("household_import_invalid", errors)
     # A savepoint: should any write still fail, none of this import stays in the caller's transaction.
     with session.begin_nested():
         for checked in ready:

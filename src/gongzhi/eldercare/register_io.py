@@ -28,7 +28,8 @@ from gongzhi.cases import service as cases
 from gongzhi.clock import local
 from gongzhi.eldercare import service
 from gongzhi.eldercare.models import Elder, Wearable
-from gongzhi.errors import AppError, Invalid
+from gongzhi.errors import AppError, Invalid, RowError
+from gongzhi.errors import ImportRejected as ImportRejected  # what callers catch
 from gongzhi.geo.models import Area
 from gongzhi.i18n import translate
 from gongzhi.spreadsheet import safe_row
@@ -43,20 +44,6 @@ HEADERS = [
 REQUIRED = ("姓名", "身份证号", "网格编码")
 MAX_ROWS = 20000
 _SPLIT = re.compile(r"[、,，;；]\s*")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row number (the header is row 1)
-    message: str
-
-
-class ImportRejected(Invalid):
-    """Nothing was imported; `rows` lists every bad row."""
-
-    def __init__(self, rows: list[RowError]) -> None:
-        super().__init__("eldercare_import_invalid", count=len(rows))
-        self.rows = rows
 
 
 @dataclass(frozen=True)
@@ -155,7 +142,7 @@ def import_xlsx(session: Session, *, actor: User, data: bytes, now: datetime, la
         if not bad_band:
             ready.append((data_row, bands))
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected("eldercare_import_invalid", errors)
     # A savepoint: should any write still fail, none of this import stays in the caller's transaction.
     with session.begin_nested():
         for data_row, bands in ready:
