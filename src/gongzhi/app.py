@@ -23,7 +23,7 @@ from gongzhi import __version__
 from gongzhi.clock import Clock, SystemClock
 from gongzhi.config import Settings, get_settings
 from gongzhi.db import Database, database_from_settings
-from gongzhi.errors import AppError
+from gongzhi.errors import AppError, ImportRejected
 from gongzhi.http import get_lang
 from gongzhi.i18n import translate
 
@@ -79,9 +79,10 @@ class ObserveMiddleware:
                 )
 
 
-def _error(request: Request, http_status: int, code: str, /, **params: Any) -> JSONResponse:
+def _error(request: Request, http_status: int, code: str, /, body_extra: dict[str, Any] | None = None,
+           **params: Any) -> JSONResponse:
     lang = get_lang(request)
-    body: dict[str, Any] = {"error": {"code": code, "message": translate(code, lang, **params)}}
+    body: dict[str, Any] = {"error": {"code": code, "message": translate(code, lang, **params)}, **(body_extra or {})}
     return JSONResponse(body, status_code=http_status)
 
 
@@ -100,7 +101,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if handler is not None:
             page: Response = handler(request, exc.status_code, exc.code, exc.params)
             return page
-        return _error(request, exc.status_code, exc.code, **exc.params)
+        # An all-or-nothing import that wrote nothing also lists every bad row.
+        rows = {"rows": [{"row": r.row, "message": r.message} for r in exc.rows]} if isinstance(exc, ImportRejected) else None
+        return _error(request, exc.status_code, exc.code, rows, **exc.params)
 
     def page_handler(request: Request) -> Any:
         """The web module's HTML error page, for browser paths (not /api, not the OpenAPI)."""

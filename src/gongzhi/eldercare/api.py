@@ -27,7 +27,6 @@ from gongzhi.eldercare.schemas import (
 )
 from gongzhi.errors import Invalid
 from gongzhi.http import LangDep, NowDep, SessionDep
-from gongzhi.i18n import translate
 
 router = APIRouter(prefix="/api/v1/eldercare", tags=["eldercare"])
 
@@ -183,14 +182,8 @@ async def import_register(request: Request, user: CurrentUser, session: SessionD
     data = await request.body()
     if not data or len(data) > MAX_IMPORT_BYTES:
         raise Invalid("eldercare_import_not_xlsx", detail="empty or larger than 10 MB")
-    try:
-        with session.begin_nested():
-            report = register_io.import_xlsx(session, actor=user, data=data, now=now, lang=lang)
-    except register_io.ImportRejected as exc:
-        return JSONResponse(status_code=422, content={
-            "error": {"code": exc.code, "message": translate(exc.code, lang, **exc.params)},
-            "rows": [{"row": r.row, "message": r.message} for r in exc.rows],
-        })
+    # A bad row raises ImportRejected: the request rolls back and the app's error handler lists every row.
+    report = register_io.import_xlsx(session, actor=user, data=data, now=now, lang=lang)
     return JSONResponse(status_code=201, content={"created": report.created})
 
 
