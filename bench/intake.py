@@ -1,6 +1,7 @@
 """Intake: POST /api/v1/cases against a trivial endpoint of the same server, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/intake.py [--seconds 10] [--concurrency 8] [--db sqlite|postgresql|both] [--paced]
+                                     [--rounds 3]
 
 For each database the script builds a fresh one (a temporary SQLite file; a PostgreSQL
 database created on 127.0.0.1:5432 and dropped at the end), runs the migrations, seeds the
@@ -9,7 +10,8 @@ staff) and a resident with a bearer token. It then serves the real app
 (gongzhi.app.create_app, start_worker=False, JSON logs at INFO as `gongzhi serve` has them)
 with uvicorn in a child process on 127.0.0.1 and a free port, and in one run measures with
 C keep-alive connections for N seconds each (closed loop: each client sends its next
-request when the last one is answered):
+request when the last one is answered), in R interleaved rounds of N/R seconds (healthz, no-DB
+route, intake, then again), so a machine whose speed drifts during the run skews no endpoint:
 
   * GET /healthz      the trivial endpoint of the targets: one pooled `SELECT 1`;
   * GET /lang/zh      a route that touches no database (a redirect setting a cookie),
@@ -368,7 +370,7 @@ async def closed_loop(port: int, make: RequestMaker, ok: Callable[[int], bool], 
             conn.close()
 
     await asyncio.gather(*(client() for _ in range(concurrency)))
-    result.seconds = seconds
+    result.seconds += seconds  # a result may gather several rounds
     return result
 
 
@@ -445,14 +447,21 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> DbRepo
             is_redirect = lambda s: 300 <= s < 400  # noqa: E731
             is_201 = lambda s: s == 201  # noqa: E731
 
-            def run(endpoint: str, make: RequestMaker, ok: Callable[[int], bool]) -> Result:
-                r = Result(kind, endpoint, f"{c} 并发 closed loop", n)
-                print(f"   测量 measuring {endpoint} …", flush=True)
-                return asyncio.run(closed_loop(port, make, ok, concurrency=c, seconds=n, result=r))
-
-            healthz = run("GET /healthz (SELECT 1)", get_request(port, "/healthz"), is_2xx)
-            no_db = run("GET /lang/zh (无数据库 no DB)", get_request(port, "/lang/zh?next=/"), is_redirect)
-            intake = run("POST /api/v1/cases", intake_request(port, world, seed=1), is_201)
+            phases: list[tuple[Result, RequestMaker, Callable[[int], bool]]] = [
+                (Result(kind, "GET /healthz (SELECT 1)", f"{c} 并发 closed loop", 0.0),
+                 get_request(port, "/healthz"), is_2xx),
+                (Result(kind, "GET /lang/zh (无数据库 no DB)", f"{c} 并发 closed loop", 0.0),
+                 get_request(port, "/lang/zh?next=/"), is_redirect),
+                (Result(kind, "POST /api/v1/cases", f"{c} 并发 closed loop", 0.0),
+                 intake_request(port, world, seed=1), is_201),
+            ]
+            # Interleaved rounds: a machine whose speed drifts (a shared VM) slows every endpoint
+            # alike instead of whichever one happened to be measured in the slow minute.
+            for i in range(args.rounds):
+                print(f"   测量 measuring round {i + 1}/{args.rounds}: healthz, /lang/zh, intake …", flush=True)
+                for result, make, ok in phases:
+                    asyncio.run(closed_loop(port, make, ok, concurrency=c, seconds=n / args.rounds, result=result))
+            healthz, no_db, intake = (result for result, _, _ in phases)
             results = [healthz, no_db, intake]
             paced = None
             share = intake.rps / healthz.rps if healthz.rps else 0.0
@@ -514,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="并发客户端数 concurrent clients")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--paced", action="store_true", help="总是测量 25%% 定速 always run the paced intake")
+    parser.add_argument("--rounds", type=int, default=3, help="交替轮数 interleaved rounds per measurement")
     parser.add_argument("--serve-child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_child:

@@ -7,10 +7,11 @@ the web layer commits in its request dependency before the response is sent.
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,18 +21,30 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Engine,
+    Insert,
     MetaData,
     Select,
     String,
+    Table,
     create_engine,
     event,
+    insert,
     inspect,
     select,
     update,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, sessionmaker
+from sqlalchemy.engine import URL, Connection, Dialect
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    make_transient_to_detached,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -210,6 +223,134 @@ def lock_for_update(stmt: S, session: Session, *, skip_locked: bool = False) -> 
     return stmt
 
 
+def insert_rows(session: Session, objs: Sequence[Base]) -> None:
+    """INSERT new objects of one mapped class with one statement and make them persistent, without
+    the unit of work (whose per-object bookkeeping costs more than the SQL on a hot path).
+
+    For rows written and not changed again in the transaction (timeline entries, outbox messages,
+    a new case). Columns the objects leave unset get their column default in the database and are
+    expired, so reading one loads it. Primary keys come back through RETURNING, in order.
+    """
+    if not objs:
+        return
+    cls = type(objs[0])
+    if any(type(o) is not cls for o in objs):
+        raise TypeError("insert_rows: objects of one class only")
+    mapper = inspect(cls)
+    (pk,) = mapper.primary_key
+    columns = [(attr.key, attr.columns[0]) for attr in mapper.column_attrs if attr.columns[0] is not pk]
+    states = [inspect(o) for o in objs]
+    if any(st.key is not None or st.session_id is not None for st in states):
+        raise ValueError("insert_rows: only new objects that are not in a session yet")
+    for k, col in columns:  # what the ORM would have written for an unset column, known without a read
+        if col.server_default is None and (col.default is None or col.default.is_scalar):
+            value = col.default.arg if col.default is not None else None
+            for st in states:
+                st.dict.setdefault(k, value)
+    set_keys = [k for k, _ in columns if k in states[0].dict]
+    if any(any((k in st.dict) != (k in set_keys) for k, _ in columns) for st in states[1:]):
+        # Rows of one INSERT must set the same columns.
+        for o in objs:
+            insert_rows(session, [o])
+        return
+    values = [{mapper.get_property(k).columns[0].key: st.dict[k] for k in set_keys} for st in states]
+    stmt = _insert_returning_pk(mapper.local_table)
+    # On the session's connection: a Core statement needs none of Session.execute's ORM handling.
+    conn = session.connection()
+    if len(values) == 1:
+        ids = [conn.execute(stmt, values[0]).scalar_one()]
+    else:
+        ids = list(conn.execute(stmt, values).scalars())
+    unset = [k for k, _ in columns if k not in set_keys]
+    for obj, st, new_id in zip(objs, states, ids, strict=True):
+        setattr(obj, mapper.get_property_by_column(pk).key, new_id)
+        for k in unset:
+            st.dict.pop(k, None)
+        make_transient_to_detached(obj)  # now has an identity; `add` attaches it without an INSERT
+        session.add(obj)
+
+
+# Statements built once per table: building one costs about as much as running it on SQLite.
+@functools.cache
+def _plain_insert(table: Table) -> Insert:
+    return insert(table)
+
+
+@functools.cache
+def _insert_returning_pk(table: Table) -> ReturningInsert[Any]:
+    (pk,) = table.primary_key.columns
+    return insert(table).returning(pk, sort_by_parameter_order=True)
+
+
+_BATCH_KEY = "gongzhi.new_rows"
+
+
+@dataclass
+class _Batch:
+    rows: list[Base]
+    finals: dict[str, Callable[[Connection], None]]
+
+
+def add_new(session: Session, obj: Base) -> None:
+    """`session.add` for a new row, or, inside `batched_inserts`, kept for that block's INSERTs."""
+    batch: _Batch | None = session.info.get(_BATCH_KEY)
+    if batch is None:
+        session.add(obj)
+    else:
+        batch.rows.append(obj)
+
+
+def at_batch_end(session: Session, key: str, write: Callable[[Connection], None]) -> bool:
+    """Inside `batched_inserts`: run `write` on the connection at the block's end, after its rows
+    (a later call with the same key replaces it). False outside a block: write through the session."""
+    batch: _Batch | None = session.info.get(_BATCH_KEY)
+    if batch is None:
+        return False
+    batch.finals[key] = write
+    return True
+
+
+@contextmanager
+def batched_inserts(session: Session) -> Iterator[None]:
+    """New rows given to `add_new` inside the block are written at its end with one executemany per
+    table, and are not tracked: they stay outside the session, without their ids.
+
+    For the rows a request writes and never reads back in its transaction (timeline entries,
+    notices): until the block ends they are not in the database, so a query would not see them."""
+    if _BATCH_KEY in session.info:
+        yield  # nested: the outer block writes them
+        return
+    batch = _Batch([], {})
+    session.info[_BATCH_KEY] = batch
+    try:
+        yield
+    finally:
+        del session.info[_BATCH_KEY]
+    by_class: dict[type, list[Base]] = {}
+    for obj in batch.rows:
+        by_class.setdefault(type(obj), []).append(obj)
+    conn = session.connection()
+    for objs in by_class.values():
+        stmt = _plain_insert(inspect(type(objs[0])).local_table)
+        for values in _rows_by_columns(objs):
+            conn.execute(stmt, values)
+    for write in batch.finals.values():
+        write(conn)
+
+
+def _rows_by_columns(objs: Sequence[Base]) -> list[list[dict[str, Any]]]:
+    """Column values of new objects, grouped so that each group sets the same columns (one executemany)."""
+    mapper = inspect(type(objs[0]))
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for obj in objs:
+        state = inspect(obj)
+        row = {
+            attr.columns[0].key: state.dict[attr.key] for attr in mapper.column_attrs if attr.key in state.dict
+        }
+        groups.setdefault(tuple(row), []).append(row)
+    return list(groups.values())
+
+
 def database_from_settings(url: str | None = None) -> Database:
     from gongzhi.config import get_settings
 
@@ -319,6 +460,12 @@ def _forget_tokens(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_TOKENS_KEY, None)
 
 
+def bump(session: Session, *names: str) -> None:
+    """Change tokens for writes the flush hook cannot see (Core INSERT/DELETE statements)."""
+    session.execute(update(CacheToken).where(CacheToken.name.in_(sorted(names))).values(token=uuid.uuid4().hex))
+    session.info.pop(_TOKENS_KEY, None)
+
+
 _TOKENS_QUERY = select(CacheToken.name, CacheToken.token)
 
 
@@ -337,7 +484,13 @@ def cache_tokens(session: Session) -> dict[str, str]:
 
 def database_key(session: Session) -> str:
     """Which database a session talks to (one process may use several: tests use two)."""
-    return session.get_bind().engine.url.render_as_string(hide_password=True)
+    return _url_key(session.get_bind().engine.url)
+
+
+@functools.lru_cache(maxsize=64)
+def _url_key(url: URL) -> str:
+    # Rendering a URL costs more than a hot path's whole cache lookup; URLs are immutable.
+    return url.render_as_string(hide_password=True)
 
 
 K = TypeVar("K", bound=Hashable)

@@ -12,16 +12,18 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Insert, delete, func, select
+from sqlalchemy import Connection, Insert, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 import gongzhi.audit.messages  # noqa: F401  (registers the module's i18n keys)
 from gongzhi.audit.models import GENESIS_HASH, AuditEntry, AuditHead
-from gongzhi.db import lock_for_update
+from gongzhi.db import add_new, at_batch_end, is_postgres
 from gongzhi.errors import Conflict, Invalid
 
 HEAD_ID = 1
@@ -124,11 +126,13 @@ def _locked_head(session: Session) -> AuditHead:
 _HEAD_KEY = "gongzhi.audit.head"
 
 
+# populate_existing: a head loaded earlier in this session may be stale once we hold the lock.
+_HEAD = select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()  # PostgreSQL; SQLite has one writer (BEGIN IMMEDIATE)
+
+
 def _lock_head(session: Session) -> AuditHead:
-    # populate_existing: a head loaded earlier in this session may be stale once we hold the lock.
-    stmt = lock_for_update(select(AuditHead).where(AuditHead.id == HEAD_ID), session).execution_options(
-        populate_existing=True
-    )
+    stmt = _HEAD_FOR_UPDATE if is_postgres(session) else _HEAD
     head = session.scalars(stmt).one_or_none()
     if head is None:
         # Two first appenders may race here; ON CONFLICT DO NOTHING makes the loser wait for the
@@ -143,6 +147,15 @@ def _lock_head(session: Session) -> AuditHead:
             raise Conflict("audit_head_missing")
         head = session.scalars(stmt).one()
     return head
+
+
+_HEAD_UPDATE = (
+    update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_seq=bindparam("seq"), last_hash=bindparam("digest"))
+)
+
+
+def _write_head(conn: Connection, *, seq: int, digest: str) -> None:
+    conn.execute(_HEAD_UPDATE, {"seq": seq, "digest": digest})
 
 
 def append(
@@ -180,9 +193,14 @@ def append(
         seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, kind=kind, subject_type=subject_type,
         subject_id=subject, data=clean, prev_hash=head.last_hash, hash=digest,
     )
-    session.add(entry)
-    head.last_seq = seq
-    head.last_hash = digest
+    add_new(session, entry)
+    if at_batch_end(session, _HEAD_KEY, partial(_write_head, seq=seq, digest=digest)):
+        # The entry goes out in the batch; the head row with it, so the session holds no change.
+        set_committed_value(head, "last_seq", seq)
+        set_committed_value(head, "last_hash", digest)
+    else:
+        head.last_seq = seq
+        head.last_hash = digest
     # No flush here: the entry and the head go out with the transaction's next flush or commit,
     # one round trip for all of a request's appends.
     return entry

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -499,17 +499,32 @@ def user_for_token(
     """The active owner of a live token, else None. Read-only: runs inside GET transactions."""
     if not token:
         return None
-    stmt = (
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == hash_token(token, settings=settings),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > now,
-            User.is_active.is_(True),
-        )
+    params = {"token_hash": hash_token(token, settings=settings), "now": now}
+    return session.scalars(_USER_FOR_TOKEN, params).first()
+
+
+# Every API request runs these: built once, so a request pays for no statement construction or
+# cache-key generation (the compiled form is cached per dialect by SQLAlchemy).
+_USER_FOR_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type),
+        User.is_active.is_(True),
     )
-    return session.scalars(stmt).first()
+)
+_SESSION_USER = (
+    select(User, WebSession)
+    .join(WebSession, WebSession.user_id == User.id)
+    .where(
+        WebSession.token_hash == bindparam("token_hash"),
+        WebSession.revoked_at.is_(None),
+        WebSession.expires_at > bindparam("now", type_=WebSession.expires_at.type),
+        User.is_active.is_(True),
+    )
+)
 
 
 def revoke_token(session: Session, token: str, now: datetime, *, settings: Settings | None = None) -> bool:
@@ -553,17 +568,8 @@ def session_user(
     """The active user and live session behind a cookie, else None. Read-only."""
     if not cookie_token:
         return None
-    stmt = (
-        select(User, WebSession)
-        .join(WebSession, WebSession.user_id == User.id)
-        .where(
-            WebSession.token_hash == hash_token(cookie_token, settings=settings),
-            WebSession.revoked_at.is_(None),
-            WebSession.expires_at > now,
-            User.is_active.is_(True),
-        )
-    )
-    row = session.execute(stmt).first()
+    params = {"token_hash": hash_token(cookie_token, settings=settings), "now": now}
+    row = session.execute(_SESSION_USER, params).first()
     if row is None:
         return None
     return row[0], row[1]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi import Path as FPath
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from gongzhi.auth.deps import CurrentUser, authenticate
 from gongzhi.cases import admin, reports, service
@@ -54,7 +56,25 @@ async def create_case(request: Request, body: CaseIn, now: NowDep, lang: LangDep
     # The busiest write: its whole transaction (credentials, intake, response, commit) runs in one
     # thread-pool hop instead of four (session open, credentials, route, commit), so the SQLite
     # writer lock and the PostgreSQL audit-head lock are held only while it works.
-    return await run_in_threadpool(_file_case, request, body, now, lang)
+    return await anyio.to_thread.run_sync(_file_case, request, body, now, lang, limiter=_intake_limiter())
+
+
+# Intakes serialize on the database anyway (SQLite's one writer, PostgreSQL's audit-head row lock):
+# a few at a time in worker threads, the rest waiting in the event loop, not as dozens of threads
+# fighting over the GIL and the connection pool while they queue for the same lock.
+INTAKE_THREADS = 4
+
+
+_limiter: RunVar[anyio.CapacityLimiter] = RunVar("gongzhi_intake_limiter")  # one per event loop
+
+
+def _intake_limiter() -> anyio.CapacityLimiter:
+    try:
+        return _limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(INTAKE_THREADS)
+        _limiter.set(limiter)
+        return limiter
 
 
 def _file_case(request: Request, body: CaseIn, now: datetime, lang: str) -> Response:

@@ -120,7 +120,7 @@ def list_devices(
     enabled: bool | None = None,
     silent: Annotated[bool | None, Query(description="只列失联/在线 Only silent / only reporting")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[DeviceOut]:
     devices = service.list_devices(session, user, kind=kind, enabled=enabled, silent=silent, limit=limit, offset=offset)
     codes = _grid_codes(session, devices)

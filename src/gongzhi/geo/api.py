@@ -30,7 +30,7 @@ def list_areas(
     parent: Annotated[str | None, Query(max_length=32, description="直接下级 Children of this code")] = None,
     under: Annotated[str | None, Query(max_length=32, description="全部下级 Subtree below this code")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AreaOut]:
     areas = service.list_areas(session, level=level, parent=parent, under=under, limit=limit, offset=offset)
     codes = service.codes_by_id(session, (a.parent_id for a in areas))

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongzhi.db import cache_tokens
+from gongzhi.db import cache_tokens, database_key
 from gongzhi.geo.models import Area, GeoState
 from gongzhi.geo.versioning import (
     AREAS_TOKEN,  # (importing it installs the flush hook that bumps the version)
@@ -103,11 +103,6 @@ _cache: dict[str, tuple[str, GridLocator]] = {}
 _MAX_DATABASES = 8
 
 
-def _database_key(session: Session) -> str:
-    # Keyed by database as well: one process may talk to several (tests use two).
-    return session.get_bind(Area).engine.url.render_as_string(hide_password=True)
-
-
 def _stamp(session: Session) -> str:
     # The areas' cache token (gongzhi.db.watch, bumped in the flush of any area change) is read
     # once per transaction for the reference caches anyway; grid_version is the fallback.
@@ -116,7 +111,7 @@ def _stamp(session: Session) -> str:
 
 def locator_for(session: Session) -> GridLocator:
     """The cached locator for the grids this session sees, rebuilt if they changed."""
-    key = _database_key(session)
+    key = database_key(session)  # one process may talk to several databases (tests use two)
     stamp = _stamp(session)
     cached = _cache.get(key)
     if cached is not None and cached[0] == stamp:

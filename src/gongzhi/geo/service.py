@@ -510,7 +510,10 @@ def locate_grid(session: Session, lat: float, lng: float) -> Area | None:
     _check_point(lat, lng)
     area_id = locator_for(session).locate(lat, lng)
     # Not its polygon: a case needs the grid's name and place in the tree, and real polygons are large.
-    return session.get(Area, area_id, options=[defer(Area.geometry)]) if area_id is not None else None
+    return session.get(Area, area_id, options=_WITHOUT_GEOMETRY) if area_id is not None else None
+
+
+_WITHOUT_GEOMETRY = (defer(Area.geometry),)  # built once: it is part of every lookup's cache key
 
 
 def locate_grids(session: Session, points: Sequence[tuple[float, float]]) -> list[Area | None]:

@@ -323,6 +323,8 @@ def _fit_inner(examples: Sequence[Example], tfidf: Any, logreg: Any) -> TriageMo
 # The operating point: the highest threshold keeping this recall on the generated corpus'
 # validation split (data/README.md says what it costs in precision on hand-written text).
 HIGH_TARGET_RECALL = float(os.environ.get("GONGZHI_TRIAGE_HIGH_RECALL", "0.95"))
+# Inverse regularisation of the detector's logistic regression.
+HIGH_DETECTOR_C = 8.0
 
 
 def fit_high_detector(
@@ -353,7 +355,7 @@ def fit_high_detector(
     with threadpool_limits(1):
         vec = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, min_df=2, dtype=np.float64)
         x = vec.fit_transform(texts)
-        lr = LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced")
+        lr = LogisticRegression(C=HIGH_DETECTOR_C, max_iter=3000, class_weight="balanced")
         lr.fit(x[~val], y[~val], sample_weight=w[~val])
     p_val = lr.predict_proba(x[val])[:, 1]
     y_val = y[val]
@@ -513,9 +515,15 @@ def triage(
         heads = counted if counted is not None and counted >= th.people_medium else None
     if heads is not None:
         src = "申报人数" if people is not None else "描述中提到人数"
-        if heads >= th.people_high:
+        # Many people named in the text count as a crowd only when they act together (堵, 围,
+        # 约好去 …: the "crowd" family); affected alone (拖欠二十人工资) they make a medium case.
+        acting = people is not None or "crowd" in cues
+        if heads >= th.people_high and acting:
             raise_to("high")
             reasons.append(f"{src} {heads} 人（≥ {th.people_high} 人，群体性）→ 高风险")
+        elif heads >= th.people_high:
+            raise_to("medium")
+            reasons.append(f"{src} {heads} 人（≥ {th.people_high} 人，但未见聚集行动）→ 中风险")
         elif heads >= th.people_medium:
             raise_to("medium")
             reasons.append(f"{src} {heads} 人（≥ {th.people_medium} 人，多方）→ 中风险")
@@ -530,6 +538,10 @@ def triage(
     p_learned = by_tier[learned]
     if learned == "high" and by_tier["high"] < th.learned_high:
         # Not sure enough for "high" on wording alone: it still counts as at least medium.
+        learned, p_learned = "medium", by_tier["high"] + by_tier["medium"]
+    elif learned == "high" and tier != "high" and any(f.negated for f in flags):
+        # The writer denied the one danger they named (没拿刀, 没动手) and no live red flag is left:
+        # resembling dangerous cases is not enough to overrule that in words; at least medium.
         learned, p_learned = "medium", by_tier["high"] + by_tier["medium"]
     if TIER_RANK[learned] > TIER_RANK[tier]:
         reasons.append(f"模型依据相似案例判断为{TIER_NAMES[learned]}（概率 {p_learned:.0%}）")

@@ -26,9 +26,10 @@ FAMILY_NAMES = {
     "vulnerable": "弱势人员处境危险",
     "scuffle": "肢体冲突（未见伤情）",
     "confined": "限制人身自由",
+    "crowd_size": "涉及人数多（未见聚集行动）",
 }
 # What each family raises the tier to.
-FAMILY_TIER = {f: ("medium" if f == "scuffle" else "high") for f in FAMILY_NAMES}
+FAMILY_TIER = {f: ("medium" if f in ("scuffle", "crowd_size") else "high") for f in FAMILY_NAMES}
 
 _CUES: dict[str, tuple[str, ...]] = {
     "threat": (
@@ -41,7 +42,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "灭了你", "灭了他", "卸你", "打断你的腿", "打断他的腿", "打断腿", "让你后悔", "不得好死",
         "吃不了兜着走", "好果子吃", "修理你", "修理他", "找人弄", "叫兄弟", "喊兄弟", "黑社会", "社会上的人",
         "纹身的", "混社会", "放火", "点火", "点了", "烧房子", "烧了房子", "鱼死网破", "一命换一命", "血债",
-        "打砸", "砸东西", "砸店", "砸门", "砸窗户", "泼油漆", "泼红油漆", "泼粪", "绑我", "绑他", "绑架", "绑走",
+        "打砸", "砸店", "砸门", "砸窗户", "泼油漆", "泼红油漆", "泼粪", "绑我", "绑他", "绑架", "绑走",
         "追着打", "追着砍", "追着我打", "下毒", "投毒",
     ),
     # Physical contact without injury: a scuffle, which the design puts at medium.
@@ -49,6 +50,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "动手", "动了手", "推搡", "推了", "推我", "推他", "打架", "打起来", "扭打", "厮打", "撕扯", "拉扯",
         "打人", "打了", "打我", "打他", "殴打", "揍", "扇了", "耳光", "巴掌", "踹了", "踢了", "抓伤",
         "抽我", "抽他", "抽她", "掐我", "掐她", "撕打", "按在地上", "围着我", "围着他", "堵着我",
+        "砸东西", "摔东西", "砸家具", "摔碗",
     ),
     "weapon": (
         "菜刀", "砍刀", "水果刀", "杀猪刀", "西瓜刀", "匕首", "刀子", "拿刀", "持刀", "提刀", "刀",
@@ -173,7 +175,7 @@ _CUE_PATTERNS_EXTRA: dict[str, tuple[str, ...]] = {
         r"(把|将)?(我|你|他|她|俺)(们|全家|一起)?(一起|一块)?(给)?埋了", r"(就|下回|下次|下一个)(就)?轮到(我|你|他|她|俺)",
         r"不让(我|你|他|她|俺)(们|家)?好过", r"卸(我|你|他|她)?[^，。,\s]{0,2}(腿|胳膊)", r"就不是[^，。,\s]{1,4}了",
         # Something swung or thrown at a person: 把电锯朝我这边抡, 往他身上扔.
-        r"(朝|冲|往|对着)(我|他|她|俺|人|我们|他们)[^，。,\s]{0,4}(抡|挥|砸|捅|扎|砍|扔|泼|撞|开过来)",
+        r"(朝|冲|往|对着)(我|他|她|俺|人|我们|他们)(?![家院店车门窗屋地田墙])[^，。,\s]{0,4}(抡|挥|砸|捅|扎|砍|扔|泼|撞|开过来)",
         r"(腿|胳膊|手)(给|把)?(你|他|她)?(打|撅|掰)(折|断)",
     ),
     "weapon": (
@@ -259,7 +261,71 @@ _DANGER_SYMPTOMS = (
     "吐血", "便血", "烧得说胡话", "浑身发抖", "直打哆嗦", "掉进河", "掉河里", "掉进水", "掉水里", "掉进井", "掉进塘",
     "落水", "溺水", "走丢",
 )
-_DANGER_EXTRA = (*_DANGER_SYMPTOMS, *_ROUND5_DANGER, "被狗追", "被大狗", "冲出来追", "咬破", "没地方住", "锁在门外", "睡大街", "睡在大街", "掐了电", "电给掐了", "把电掐了", "没电", "摸黑", "冻得", "犯了病", "直哆嗦", "撵", "差点砸到", "差点被砸", "冻病")
+_DANGER_EXTRA: tuple[str, ...] = (*_DANGER_SYMPTOMS, *_ROUND5_DANGER, "被狗追", "被大狗", "冲出来追", "咬破", "没地方住", "锁在门外", "睡大街", "睡在大街", "掐了电", "电给掐了", "把电掐了", "没电", "摸黑", "冻得", "犯了病", "直哆嗦", "撵", "差点砸到", "差点被砸", "冻病")
+
+# Round 6: general causes behind blind15/16's misses, and their neighbours nobody has written yet.
+_ROUND6_CUES: dict[str, tuple[str, ...]] = {
+    "threat": (
+        # "I know people" said of the other side; all-or-nothing vows (拼了, 一命抵一命, 豁出去).
+        "他认识人", "她认识人", "对方认识人", "他说他认识人", "认识道上的", "认识社会上的", "道上有人", "社会上有人",
+        "一命抵一命", "一命偿一命", "大不了一起死", "大不了同归于尽", "大不了都别活", "谁也别想好过", "都别想好过",
+        "豁出这条命", "豁出命", "这条命不要了也要", "拼个鱼死网破", "跟他们拼了", "跟他拼命", "跟你拼命",
+        "囫囵回去", "囫囵着回去", "全须全尾", "竖着进来横着出去", "横着出去",
+        "给他点颜色", "给你点颜色", "给他们点颜色", "让你家鸡犬不宁", "让他家鸡犬不宁", "让他偿命", "让你偿命", "拿命来赔", "拿命来抵",
+        "看好你家孩子", "看好你孩子", "看好你家娃", "柴火垛挺干", "草垛挺干", "一点就着",
+    ),
+    # Self-harm hinted at by settling affairs and giving things away.
+    "self_harm": (
+        "东西都送人了", "把东西都分了", "把东西都送人", "挨个打电话道别", "跟大家道别", "跟我们道别", "孩子就拜托你了",
+        "以后就拜托你们了", "以后孩子拜托", "把后事交代", "银行卡密码都告诉", "把存折交给",
+        "去陪我老伴", "下去陪他", "下去陪她", "想随他去", "想随她去",
+    ),
+    # Serious harm from treatment: something left inside, the wrong part cut, a vegetative state.
+    "injury": ("植物人", "截肢", "截了肢", "切错了", "摘错了", "截错了", "留在肚子里", "落在肚子里", "忘在肚子里", "遗留在体内", "留在体内"),
+}
+_ROUND6_PATTERNS: dict[str, tuple[str, ...]] = {
+    "threat": (
+        # Dares: 你再来一趟试试, 你敢动我一下试试, 有种你再说一句试试.
+        r"(你|你们|谁|有种)(要是|要|再|敢|还敢)+[^，。,.!！?？\s]{0,6}试试",
+        # "see if you still get home in one piece".
+        r"(还|还能|能)不能[^，。,.!！?？\s]{0,3}(囫囵|活着|站着|竖着|完整|全须全尾|好好)[^，。,.!！?？\s]{0,2}(回去|出去|离开|走|回家)",
+        # Driven out of a place (not a trade: 在这一行混不下去 is a boss's bluster): 让我在这片混不下去.
+        r"(让|叫)(我|你|他|她|俺)(们|家|全家)?在(这片|这一片|这一带|这块|村里|这村|镇上|这儿|这里|本地|这地方)[^，。,.!！?？\s]{0,2}(待|呆|混|活)不下去",
+    ),
+    # Kept in by a husband or an employer, told in the passive: 我姐被她老公锁家里, 手机也收了.
+    "confined": (
+        r"(我|他|她|俺|娃|孩子|小孩|人|老人|姐|妹|妈|爸|嫂|媳妇|老婆|闺女|儿子|女儿|保姆)被[^，。,.!！?？\s]{0,5}(反锁|锁|关|囚禁|软禁)(在|进)?[^，。,.!！?？\s]{0,3}(家|屋|房|里|间)",
+        r"(锁|关|不让走|不让出门|扣着)[^。!！?？]{0,14}手机(也|都|还|给)?(被)?[^，。,\s]{0,3}(收|扣|抢|拿走|没收)",
+    ),
+    # A gathering called in a group chat: 群里接龙明早八点厂门口见, 业主群里喊大家今晚都去.
+    "crowd": (
+        r"(群里|业主群|微信群|工友群|家长群|村民群|老乡群)[^，。,.!！?？]{0,12}(接龙|约好|约了|号召|喊大家|叫大家|通知大家|发动)[^，。,.!！?？]{0,14}(去|到|集合|门口见|碰头|会合)",
+    ),
+    "weapon": (
+        # Any stick, tool or blade held and swung: 拎根烧火棍出来抡着骂, 抄起晾衣杆就打.
+        r"(拿|拎|举|抄|提|攥|握|扛|操|抓)(着|起|了|出)?(一)?(根|把|条|个)?[^，。,.!！?？\s]{0,3}(棍|棒|杖|杆|锹|锨|镐|斧|锤|叉|钎|刀)[^，。,.!！?？\s]{0,4}(抡|挥|砸|追|冲|比划|砍|打人|打我|打他)",
+        r"抡(起|着|了)[^，。,.!！?？\s]{0,4}(棍|棒|杖|杆|锹|锨|镐|斧|锤|叉|凳|椅|砖|瓶)",
+    ),
+    "injury": (
+        r"(成了|变成了?|导致|造成|落下了?|搞成了?|弄成了?)(终身)?(脑瘫|植物人|残疾|瘫痪|偏瘫|失明|截瘫)",
+        r"(纱布|器械|钳子|剪刀|针头|棉球|棉花|引流管|止血钳|手术刀|针)[^，。,.!！?？\s]{0,4}(落|留|忘|遗留|缝)(在|进)?了?[^，。,.!！?？\s]{0,3}(肚子|体内|身体|腹腔|肚里|伤口)",
+    ),
+}
+for _fam, _extra in _ROUND6_CUES.items():
+    _FAMILY_EXTRA[_fam] = (*_FAMILY_EXTRA.get(_fam, ()), *_extra)
+for _fam, _pats in _ROUND6_PATTERNS.items():
+    _CUE_PATTERNS_EXTRA[_fam] = (*_CUE_PATTERNS_EXTRA.get(_fam, ()), *_pats)
+# People living rough, in the cold (a homeless man in one thin coat as the temperature drops).
+_VULNERABLE = (*_VULNERABLE, "流浪汉", "流浪的", "拾荒", "捡破烂的", "乞讨", "要饭的", "露宿的", "独居", "孤寡", "五保户", "空巢")
+_DANGER_EXTRA = (
+    *_DANGER_EXTRA, "单衣", "衣服单薄", "穿得单薄", "穿得很少", "没穿棉", "没有棉衣", "没棉衣", "没被子", "没有被子",
+    "降温", "寒潮", "大雪天", "下大雪", "下雪天", "睡在外面", "睡桥洞", "桥洞里", "睡在路边", "冻坏",
+    # A child or elder harmed by what they were exposed to (polluted water, fumes, a bad meal).
+    # (A rash after an injection is a complaint: 起疹子 alone is not danger.)
+    "皮肤溃烂", "身上溃烂", "烂了一片皮", "拉得脱水", "铅超标", "中了毒",
+    # Someone living alone not seen for days: 敲门不应, 屋里有股怪味.
+    "敲门不应", "敲门没反应", "敲门没人开", "叫不应", "喊不醒", "好几天没出门", "好几天没见人", "好几天没见着", "屋里有股怪味", "屋里有怪味",
+)
 
 _T2S_PAIRS = "殺杀傷伤農农藥药樓楼醫医院院兇凶槍枪燒烧綁绑嚇吓棄弃墜坠車车頭头腦脑斷断骨骨針针縫缝醒醒報报復复滅灭廢废髮发鬧闹橫横幅幅訪访眾众圍围聚聚門门"
 
@@ -300,6 +366,9 @@ _FALSE_CONTEXTS = (
     "砸了锅", "点了外卖", "点了菜", "点了个", "点了头", "点了名",
     "开门杀", "开了一刀", "开一刀", "刀把", "刀刃", "刃口", "刀具套装", "一刀切",
     "拼命工作", "拼了命干", "流血流汗", "出血本", "住院费", "住院部", "报复性", "打了几个电话",
+    # Round 6: a petition signed and handed in is no protest; a hospital bill is no injury.
+    "联名投诉", "联名举报", "签了联名信", "联名信递", "联名信交", "联名写了", "联名写信",
+    "住院结算", "住院押金", "住院报销", "住院发票", "住院清单", "住院病历", "住院手续", "住院证明", "住院医保", "住院账单",
 )
 
 _NEGATORS = re.compile(r"(并没有|并没|从来没有|从来没|从没有|从没|从未|没有|没再|没|未曾|未|不会|不敢|不曾|不至于|绝不|毫无|无|别|不要|不)")
@@ -495,6 +564,10 @@ _FALSE_RE = re.compile(
     r"|(买|卖|网购|换|退|定做|订)[^，。,\s]{0,6}(刀具|刀)|(刀具|刀)[^，。,\s]{0,6}(质量|退货|换货|不给换|不给退|坏了|断了|生锈|有缺)"
     # A trip to the county or city for an errand is not a petition.
     r"|(去|到)(县|市|省|区|镇)(里|上)(旅游|玩|看病|住院|开会|办事|上班|打工|读书|上学|买|培训|参观|体检)"
+    # Round 6: crops and plants die too (玉米淹死一片); knives and tools lent, sold, laid out on a stall or used in the kitchen.
+    r"|(玉米|稻|麦|秧|棉花|果树|果苗|瓜|豆|作物|林子|竹子|花生|蚕|蜜蜂|苗木|蔬菜|葡萄|茶树|烟叶|秧苗|韭菜)[^，。,\s人]{0,6}死"
+    r"|(借|还回|还给|磨|摆|批发|卖)[^，。,\s]{0,6}(菜刀|剪刀|剪子|扳手|锤子|锄头|铁锹|斧头|刀具|刀)"
+    r"|(刀具|刀|剪子|剪刀|扳手|锤子|锄头|铁锹)[^，。,\s]{0,4}(一排排|一排|摆着|摆了|挂着|陈列|剁排骨|剁肉|切菜|切肉|做饭|卷刃|卷了)"
 )
 
 
@@ -510,6 +583,11 @@ def _in_false_context(text: str, start: int, end: int) -> bool:
                 return True
             idx = text.find(ctx, idx + 1, end + len(ctx) - 1)
     return False
+
+
+_RESOLVED = re.compile(
+    r"(后来|已经|已|现在|最后)[^，。,.!！?？]{0,8}(找回来|找到了|找着了|送回来|送回家|接回|救出来|救下来|平安|没事了|脱险|没大碍|出院了)"
+)
 
 
 def find_flags(text: str) -> list[Flag]:
@@ -531,6 +609,9 @@ def find_flags(text: str) -> list[Flag]:
             if _in_false_context(text, d.start(), d.end()) or (d.start() < m.end() and d.end() > m.start()):
                 continue
             neg = _negator_before(text, d.start(), _clause_span(text, d.start(), d.end())[0])
+            if not neg and _RESOLVED.search(text, d.end(), min(len(text), hi + 16)):
+                # Told as over: 走丢的老太太后来找回来了, 被困的孩子已经救出来了.
+                neg = "后置否定"
             a, b = min(m.start(), d.start()), max(m.end(), d.end())
             flags.append(Flag("vulnerable", f"{m.group(0)}…{d.group(0)}", a, b, bool(neg), neg))
             if not neg:
@@ -542,8 +623,63 @@ def find_flags(text: str) -> list[Flag]:
             cl, _cr = _clause_span(text, m.start(), m.end())
             neg = _negator_before(text, m.start(), cl, tight=True)
             flags.append(Flag("crowd", m.group(0), m.start(), m.end(), bool(neg), neg))
+    flags = [_crowd_size(text, f) if f.family == "crowd" else f for f in flags]
+    flags = [f for f in flags if not (f.family == "weapon" and _tool_at_work(text, f))]
     flags.sort(key=lambda f: (f.start, f.family))
     return flags
+
+
+# Round 6: many people *affected* (几十个工人被欠薪, 维权群里两百多人, 几十户签了联名信) is a
+# medium case; a crowd becomes a red flag when it acts together — gathers, blocks, surrounds, is
+# on its way somewhere (约好明天去管委会) — not when it goes through legal channels.
+_CROWD_COUNT_CUES = frozenset({
+    "几十个人", "几十号人", "几十人", "几十户", "几十家", "上百人", "上百号", "好几十", "几十号", "成百",
+    "全村", "全组", "全小区", "全体业主", "全体村民", "全厂", "全体工人", "所有业主", "一伙人", "一群人",
+})
+_CROWD_ACT = re.compile(
+    r"堵|围|去闹|来闹|在闹|闹事|大闹|闹到|冲进|冲到|冲过来|砸|抢|拦|对峙|静坐|坐着不走|坐着要|坐在[^，。]{0,6}(门口|大厅|办公室|售楼处|项目部)|"
+    r"蹲着|蹲在|守着|守在|躺在|跪|横幅|条幅|上访|信访|讨说法|要说法|讨个说法|要个说法|要工资|讨薪|讨工资|讨钱|要钱|退钱|不走|不让走|"
+    r"不让[^，。]{0,4}(进|出)|约好|约了|商量好|说好了|集合|一起去|一块去|一块儿|都去|准备去|要去|明天去|明早|今天去|今晚|"
+    r"去(他|她|老板|公司|厂|项目部|工地|政府|镇|县|区|市|省|教育局|管委会|住建|信访|医院|村委)|"
+    r"打群架|打起来|家伙|抄着|扛着|举着|花圈|扔石头|来了|上门|门口|转悠|械斗|口号|推倒|叫了|喊了|摇了|召集|挖断|封路|拔了"
+)
+# Onlookers and pastimes: 一群人在旁边看热闹, 十几个老头围着看下棋, 几十个人在跳广场舞.
+_ONLOOKERS = re.compile(r"[^，。,.!！?？]{0,6}(看热闹|围观|在旁边看|看下棋|下棋|打牌|跳舞|广场舞|排队|开会|吃饭|喝喜酒|看戏|听戏|签名)")
+_CROWD_REACH = 16
+_LEGAL = re.compile(r"仲裁|法院|起诉|律师|投诉|举报|咨询|登记|12345|热线|网上|调解")
+
+
+def _crowd_size(text: str, f: Flag) -> Flag:
+    """A head count without collective action is a medium-tier fact, not a red flag."""
+    if f.negated or not (f.cue in _CROWD_COUNT_CUES or _PEOPLE_RE.fullmatch(f.cue)):
+        return f
+    if _ONLOOKERS.match(text, f.end):
+        return Flag("crowd_size", f.cue, f.start, f.end, False, "")
+    lo, hi = _sentence_window(text, f.start, f.end)
+    for m in _CROWD_ACT.finditer(text, max(lo, f.start - _CROWD_REACH), hi):
+        if f.start <= m.start() < f.end:
+            continue
+        if m.start() > f.end + _CROWD_REACH:
+            break
+        if not _LEGAL.search(text, max(0, m.start() - 6), min(len(text), m.end() + 8)):
+            return f
+    return Flag("crowd_size", f.cue, f.start, f.end, False, "")
+
+
+# A tool in someone's hands at work (他正修车 手里攥着扳手) is no weapon unless it is swung or aimed.
+_TOOLS = frozenset({
+    "扳手", "锤子", "榔头", "锄头", "铁锹", "铁锨", "钢管", "铁管", "钢筋", "扁担", "镰刀", "斧头", "斧子", "木棍",
+    "棍子", "电锯", "油锯", "链锯", "角磨机", "割草机", "射钉枪", "钉枪", "砍柴刀", "柴刀", "铁棒", "铁链", "刀",
+})
+_WORK = re.compile(r"修[^，。,\s]{0,3}(车|机|管|房|灯|门|路|理|东西)|维修|干活|干农活|锄地|挖地|种地|下地|装修|施工|上工|砌墙|搬砖|砍柴|劈柴|割草|修东西|修房|盖房|剁排骨|切菜|做饭|杀鱼|杀鸡")
+_HOSTILE = re.compile(r"砸|抡|挥|追|冲过来|冲着|冲我|比划|指着|砍|捅|朝(我|他|她|人)|往(我|他|她|人)|威胁|吓唬|拼命|要打|打我|打他|打人|举起|[拍打弄整砍捅剁]死|谁(敢|拦|来|过来)|扎|带着[^，。]{0,4}来")
+
+
+def _tool_at_work(text: str, f: Flag) -> bool:
+    if f.cue not in _TOOLS:
+        return False
+    lo, hi = _sentence_window(text, f.start, f.end)
+    return bool(_WORK.search(text, lo, hi)) and not _HOSTILE.search(text, lo, hi)
 
 
 def strip_negated(text: str, flags: list[Flag]) -> str:

@@ -8,17 +8,18 @@ Delivery happens later, outside the transaction (see sender.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Insert, delete, select
+from sqlalchemy import Insert, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 import gongzhi.notify.messages  # noqa: F401  (registers the module's i18n keys)
-from gongzhi.db import lock_for_update
+from gongzhi.db import SnapshotCache, add_new, bump, lock_for_update
 from gongzhi.errors import Conflict, Invalid, NotFound
 from gongzhi.notify.models import CHANNELS, OutboxMessage, Subscription
 
@@ -87,7 +88,7 @@ def enqueue(
         ref=ref, payload=_clean_payload(payload), status="pending", attempts=0, next_attempt_at=now,
         lease_until=None, last_error="", sent_at=None,
     )
-    session.add(msg)  # flushed with the caller's change (no round trip per message)
+    add_new(session, msg)  # flushed with the caller's change (no round trip per message)
     return msg
 
 
@@ -134,6 +135,8 @@ def subscribe(
     session.execute(_insert_ignore(session, {
         "user_id": user_id, "subject_type": subject_type, "subject_id": sid, "created_at": now,
     }))
+    if subject_type == "area":
+        bump(session, AREA_FOLLOWERS_TOKEN)
     return session.scalars(
         select(Subscription).where(
             Subscription.user_id == user_id, Subscription.subject_type == subject_type,
@@ -152,7 +155,10 @@ def unsubscribe(session: Session, *, user_id: int, subject_type: str, subject_id
         )
         .execution_options(synchronize_session="fetch")
     )
-    return bool(getattr(result, "rowcount", 0))
+    removed = bool(getattr(result, "rowcount", 0))
+    if removed and subject_type == "area":
+        bump(session, AREA_FOLLOWERS_TOKEN)
+    return removed
 
 
 def subscribers(session: Session, subject_type: str, subject_id: str | int) -> list[int]:
@@ -163,3 +169,26 @@ def subscribers(session: Session, subject_type: str, subject_id: str | int) -> l
         .order_by(Subscription.user_id)
     )
     return list(session.scalars(stmt))
+
+
+# Every case intake asks who follows its grid and the areas above it; subscriptions to areas change
+# rarely, so the answer is kept per process until subscribe/unsubscribe of an area bumps the token.
+AREA_FOLLOWERS_TOKEN = "notify.area_followers"
+_area_followers: SnapshotCache[tuple[str, ...], tuple[int, ...]] = SnapshotCache(AREA_FOLLOWERS_TOKEN)
+_AREA_FOLLOWERS = (
+    select(Subscription.user_id)
+    .where(Subscription.subject_type == "area", Subscription.subject_id.in_(bindparam("ids", expanding=True)))
+    .distinct()
+    .order_by(Subscription.user_id)
+)
+
+
+def area_followers(session: Session, area_ids: Sequence[int | str]) -> tuple[int, ...]:
+    """User ids following any of the areas (subscriptions to ("area", id)), ascending."""
+    key = tuple(str(i) for i in area_ids)
+    if not key:
+        return ()
+    return _area_followers.get(
+        session, key, lambda: tuple(session.scalars(_AREA_FOLLOWERS, {"ids": list(key)}))
+    )
+

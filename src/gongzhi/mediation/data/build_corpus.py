@@ -376,7 +376,7 @@ HIGH = {
                "{kin}被打得鼻青脸肿 鼻子一直流血", "{kin}被打晕了叫了120", "{kin}被打进医院了 现在还住院",
                "{kin}的手被打骨折了", "{kin}被他们打得满脸是血", "{kin}被踢得站不起来"],
     "crowd": ["几十个人堵在门口", "全村人都去了 上百人围着", "二十多户一起去闹", "一群人拿着东西围在那里",
-              "三十几个人把路堵了", "十几个人堵在他家门口", "{actor}叫了一帮人来闹", "好几十户人家联合起来",
+              "三十几个人把路堵了", "十几个人堵在他家门口", "{actor}叫了一帮人来闹", "好几十户人家联合起来要去堵门",
               "两边都叫了人 几十号人对峙", "来了四五十个人在那聚集"],
     "petition": ["大家说要集体上访", "准备去市里上访", "说要去拉横幅", "说要去省里告状", "打算去北京上访",
                  "说要去区政府门口静坐", "要去政府门口拉横幅", "商量着去市里讨说法", "已经写了联名信准备去信访"],
@@ -501,13 +501,123 @@ FOURTH_FACETS: dict[str, list[tuple[str, list[str]]]] = {
                  "有人冒充社区的人上门推销"]),
     ],
 }
+# Round 6: sub-topics blind15/16 showed each type lacked (land let or contracted out and taken back,
+# land shares of married-out daughters, a house given by word of mouth or deed between relatives;
+# produce sold to a shop on credit; property staff damaging a car; riders fined by a station; a
+# customer hurt in a bathhouse or gym; a nanny kept by her employer; kin words inside neighbours'
+# and debt disputes; clan halls and temple funds). No red-flag content: the tier comes from the
+# clauses added in build().
+ROUND6_FACETS: dict[str, list[tuple[str, list[str]]]] = {
+    "land_housing": [
+        ("medium", [f"{thing}承包{how} 村里要收回 我投进去的钱没人认"
+                    for thing in ("鱼塘", "果园", "山林", "茶园", "水库", "荒山") for how in ("合同到期了", "还没到期", "说合同作废了")]
+                   + [f"{what}租给{who} {bad}" for what in ("地", "承包地", "自留地", "门面", "厂房")
+                      for who in ("外村人", "一个老板", "合作社") for bad in ("租金两年没给 我要收回他不让", "到期了不退 还在上面搭了棚子")]
+                   + ["村里重新分地 出嫁的姑娘没份", "分宅基地的时候 外嫁女和上门女婿都不给分", "征地款分配 嫁出去的闺女被除名了",
+                      "土地确权的时候 我家的地登记到了别人名下", "户口迁出去了 村里就把我家的承包地收回了",
+                      "房产证上写的是我爸 他去世后我叔说房子早就过户给他了", "老人生前说房子留给我 现在姑姑拿出一份遗嘱",
+                      "爷爷说好老宅归孙子 现在又改口 说话算不算", "房子是我出钱盖的 登记在我哥名下 现在他不认",
+                      "老屋几个叔伯都说是自己的 房产证找不着了", "二手房过户以后 原房主赖着不搬", "自留地被修路占了 说好的换地一直没给"]),
+    ],
+    "debt_contract": [
+        ("medium", [f"{goods}卖给{buyer} 说好{when}结账 {late}"
+                    for goods in ("一车苹果", "两千斤白菜", "一批茶叶", "十头猪", "一车玉米", "自家种的葡萄")
+                    for buyer in ("饭店", "超市", "批发商", "收购站", "水果摊")
+                    for when, late in (("一周内", "两个月了还在推"), ("月底", "人都联系不上了"))]
+                   + ["给食堂送了半年的菜 菜钱{m_mid}一直拖着不结", "帮人加工的一批货 做完了说质量不行不给钱",
+                      "放贷的隔三差五上门要钱 家里人不敢开门", "老公在外面借了网贷 催收的电话打到我娘家",
+                      "朋友拿我的名字贷款买车 现在不还了 银行找我"]),
+    ],
+    "property_mgmt": [
+        ("medium", [f"物业{work}的时候把我的车{hurt} {reply}"
+                    for work in ("修剪树枝", "刷外墙", "修道闸", "清理地库", "换路灯", "挪车")
+                    for hurt in ("砸了个坑", "刮花了", "溅了一车漆") for reply in ("说不归他们管", "赔得不像样")]
+                   + ["物业维修工修水管把我家地板泡了 不肯赔", "物业清理楼道 把我放门口的东西弄丢了"]),
+    ],
+    "labor": [
+        ("medium", [f"{job}被{boss}{fine} {why}"
+                    for job in ("送外卖", "跑腿", "开网约车", "送快递", "当骑手")
+                    for boss in ("站长", "平台", "网点", "公司") for fine in ("罚了两百", "扣了一天的钱")
+                    for why in ("说我超时", "说有差评")]
+                   + ["在人家里当保姆 主家说我拿了东西 工钱不给结", "月嫂干满一个月 雇主只给一半工钱",
+                      "家政公司介绍的活 干完了主家不给钱 公司也不管", "在饭店打碎了盘子 老板从工资里扣了三百"]),
+    ],
+    "consumer": [
+        ("medium", [f"在{place}{what} {reply}"
+                    for place in ("澡堂", "浴室", "健身房", "游泳馆", "商场", "超市", "酒店")
+                    for what in ("地滑摔了一跤", "被设施弄伤了手", "孩子滑倒磕了头")
+                    for reply in ("老板说墙上贴了提示", "店里说是我自己不小心", "只肯退门票钱")]),
+    ],
+    "family": [
+        ("medium", ["老公最近老说活得累 天天喝闷酒 我翻他手机才知道他欠了钱", "跟婆婆为带孩子的事吵 婆婆推了我一把",
+                    "媳妇生完孩子天天哭 跟我妈处不来 我夹在中间", "老公瞒着我把家里的存款转给他弟了",
+                    "两口子吵架 他把家里的东西摔了 我带着孩子回了娘家", "婆婆嫌我生的是闺女 天天给我脸色看"]),
+    ],
+    "neighbor": [
+        ("medium", [f"两家为{thing}的事{verb} {kin}也掺和进来"
+                    for thing in ("晾衣服", "门口的菜地", "楼道里的纸箱", "下水道", "车位", "院墙")
+                    for verb in ("扯皮", "吵起来") for kin in ("她婆婆跟我妈", "两家老人", "两家儿媳")]
+                   + ["{who}家的孩子把我车划了一道 家长说孩子小不肯赔", "{who}家孩子踢球砸了我家玻璃 家长不认"]),
+        # Standing at the door and scolding is a quarrel: 门口 must not read as danger on its own.
+        ("medium", [f"{who}{when}{where}{what}" for who in ("{who}", "隔壁那女的", "对门老头", "楼上那家")
+                    for when in ("天天", "昨天", "") for where in ("站在我家门口", "在门口", "堵着门口")
+                    for what in ("骂了半天", "指桑骂槐", "骂街 说我家占了地方", "嚷嚷 说我家漏水")]),
+        ("low", ["{who}把垃圾堆在我家门口", "{who}在门口烧纸 烟都进屋了", "快递天天堆在门口 也没人收", "{who}把鞋柜放在门口 挡路"]),
+    ],
+    "environment": [
+        ("medium", [f"{src} {smell} {who}" for src in ("隔壁装修刷油漆", "楼下饭店装修", "对面厂房喷漆", "楼上刷地板漆")
+                    for smell in ("味道冲得很", "一股甲醛味") for who in ("家里人闻了头疼", "老人孩子都不敢开窗")]
+                   + ["废品站天天烧轮胎 黑烟呛人", "有人往水库里倒农药瓶子 下游的水一股药味"]),
+    ],
+    "traffic": [
+        ("medium", ["撞我的司机说赔钱可以 但不让报警", "撞了我的人说要么私了 要么让我自己去告",
+                    "肇事那家说没钱赔 医药费一直拖着", "被电动车撞了 骑车的说他也没钱 让我找保险"]),
+    ],
+    "demolition": [
+        ("medium", ["同一排房子补偿差了一半 去问说我家面积有争议", "拆迁量面积 我家阁楼和偏房都不算",
+                    "协议还没签 挖掘机就开到门口了", "拆迁补偿按户口算 我家闺女的户口不算"]),
+    ],
+    "medical": [
+        ("low", [f"{who}在医院{exam} {staff}把{item}弄丢了 {reply}"
+                 for who in ("我爸", "我妈", "老人", "我") for exam in ("做胃镜", "拍片", "住院", "做检查")
+                 for staff in ("护士", "护工") for item in ("假牙", "眼镜", "助听器")
+                 for reply in ("要了好几次没个说法", "说不归她管")]
+                + [f"{what} {reply}" for what in ("住院结算多扣了钱", "出院结账多收了一千多", "医保窗口算错了报销比例", "住院押金退的时候少了")
+                   for reply in ("说要等一个月才能退", "窗口让我找科室", "跑了三趟没退")]),
+    ],
+    "other": [
+        ("low", ["祠堂重修的钱怎么摊 几个房头意见不一", "族谱重修 有一支不让写进去", "村里修庙的捐款怎么用 大家有意见",
+                 "红白理事会定的份子钱标准 有人不服", "庙会上摆摊的位置怎么分 两拨人吵起来", "村里唱大戏 为了场地和时间争起来",
+                 "公园里下棋的为悔棋吵起来了", "广场上遛狗的跟带孩子的吵了几句"]),
+    ],
+}
+# Many people affected, not acting (a medium case): 拖欠二十多名工人工资, 维权群里几百人, 几十户签了名.
+_AFFECTED = {
+    "labor": ["厂里拖欠{n}个工人两个月工资", "公司欠着{n}名员工的加班费 还在等说法"],
+    "consumer": ["店关门了 维权群里{n}人 都在登记金额", "预付卡用不了 像我这样的有{n}个人"],
+    "property_mgmt": ["{n}户业主签了名 交给了物业 还没回音", "物业费涨价 {n}户业主有意见 在群里讨论"],
+    "demolition": ["{n}户的过渡费都没发 在等通知", "{n}户人家的补偿款还没到位"],
+    "environment": ["{n}户业主联名投诉过 还在等答复", "工厂的味道影响了{n}户人家"],
+    "debt_contract": ["他跟{n}个人借了钱 都要不回来", "那个合作社欠了{n}户社员的分红"],
+}
+for _typ, _tpls in _AFFECTED.items():
+    ROUND6_FACETS.setdefault(_typ, []).append(
+        ("medium", [t.replace("{n}", n) for t in _tpls for n in ("二十多", "几十", "三十多", "上百", "十几", "两百多")]))
+for _typ, _facets in ROUND6_FACETS.items():
+    FOURTH_FACETS.setdefault(_typ, []).extend(_facets)
 # Staff voice: a case passed on by the police, the 12345 hotline or a grid worker is written as a note.
 STAFF_OPEN = ["网格员反映：", "12345转办：市民来电反映，", "民警转来：", "派出所转来：", "村调解员记录：", "社区值班记录：",
               "接群众来电：", "网格员走访发现，", "12345工单：", "村委会转来："]
 STAFF_CLOSE = ["请社区跟进调处", "请尽快处理", "请村调委会介入", "已现场劝离 请后续跟进", "请相关部门核实", "当事人要求调解", ""]
 # Residents' own voice, written by hand (not generated): earlier hand-written sets, see data/README.md.
 # They teach the model words and frames no template has; the newest sets stay out to measure on.
-HANDWRITTEN = ["heldout_blind.jsonl", *(f"heldout_blind{i}.jsonl" for i in range(2, 15))]
+HANDWRITTEN = [
+    "heldout_blind.jsonl",
+    *(f"heldout_blind{i}.jsonl" for i in range(2, 17)),
+    # Round 6: texts written as training data (never scored), in voices the blind sets lacked.
+    "voices_r6_a.jsonl",
+    "voices_r6_b.jsonl",
+]
 HANDWRITTEN_WEIGHT = 3.0
 
 

@@ -48,6 +48,7 @@ THREAT_VERBS = (
     "砸了{o}的店", "把{o}家门砸了", "泼{o}一身汽油", "往{o}家泼油漆", "让{o}后悔一辈子", "让{o}吃不了兜着走",
     "弄似{o}", "打si{o}", "nong死{o}", "让{o}家断子绝孙", "下回就轮到{o}", "下次就不是这样了",
     # What the victim will end up like, not what will be done: 躺着出去, 进医院, 下不了床.
+    "给{o}点颜色看看", "让{o}偿命", "让{o}家鸡犬不宁", "拿命来抵", "看好{o}家孩子",
     "让{o}躺着出去", "让{o}进医院", "让{o}去医院躺着", "让{o}下半辈子下不了床", "让{o}在床上躺半年", "让{o}拄拐",
 )
 THREAT_TEMPLATES = (
@@ -69,12 +70,15 @@ WEAPONS = (
     "扁担", "砖头", "半块砖", "石头", "擀面杖", "酒瓶子", "啤酒瓶", "改锥", "螺丝刀", "镰刀", "粪叉", "钢叉", "汽油",
     "一桶汽油", "打火机", "硫酸", "弹弓", "刀", "棒球棍", "扳手", "锤子", "榔头", "秤砣", "板凳", "椅子", "钢筋",
     "铁链子", "水果刀", "杀猪刀", "匕首", "甩棍", "电棍", "木棒", "铁管", "撬棍", "烟灰缸",
+    "烧火棍", "火钳", "晾衣杆", "拐杖", "门闩", "钢钎", "铁锨把", "皮带",
 )
-HOLD = ("拿着", "拎着", "举着", "抄起", "抡起", "挥着", "掏出", "提着", "攥着", "操起", "扛着", "拿了", "握着", "拎了把", "拿了根", "抄起一把")
+HOLD = ("拿着", "拎着", "举着", "抄起", "抡起", "挥着", "掏出", "提着", "攥着", "操起", "扛着", "拿了", "握着", "拎了把", "拿了根", "抄起一把",
+        "拎根", "抄根", "拎了根", "抓起")
 WEAPON_ACTIONS = (
     "就往我身上招呼", "追着我跑", "冲过来要砍", "在门口转悠", "在我跟前比划", "指着我", "堵在我家门口", "就砸",
     "往我头上抡", "要跟我拼命", "冲进我家", "把我逼到墙角", "朝我爸打过去", "在楼道里转悠", "说谁敢过来就剁了谁",
     "把门砸烂了", "追着小孩", "朝我扔过来", "往我车上砸", "要往我身上泼", "说要点了我家房子",
+    "出来抡着骂", "冲出来就抡", "满院子追着打", "劈头盖脸打下来",
 )
 
 SH_SUBJECTS = (
@@ -114,7 +118,8 @@ INJ_TEMPLATES = (
     "{v}被{h}倒在地，{r}", "{v}从架子上摔下来，{r}", "{v}被车{h}了，{r}", "{v}被机器{h}了，{r}",
 )
 
-CROWD_N = ("十几", "二十多", "三十多", "几十", "上百", "好几十", "一百多", "十来", "二三十", "四五十", "好几百", "15", "20多", "30")
+CROWD_N = ("十几", "二十多", "三十多", "几十", "上百", "好几十", "一百多", "十来", "二三十", "四五十", "好几百", "15", "20多", "30",
+           "两百多", "三百多", "几百")
 CROWD_UNIT = ("个人", "号人", "户", "个工人", "个村民", "户业主", "个家属", "个亲戚", "个工友", "家")
 CROWD_ACTS = (
     "堵在门口不走", "围在他家门口", "约好了明天一起去堵", "要去拦推土机", "聚在大厅里不走", "去项目部门口蹲着",
@@ -157,6 +162,12 @@ VULN_TEMPLATES = ("{v}{d}", "{v}现在{d}", "家里的{v}{d}", "{v}已经{d}", "
 
 # ---- negatives ----------------------------------------------------------------------------
 HARMLESS = (
+    # Round 6: harmless twins of words blind15/16 showed the detector over-reading.
+    "大伯把我家锁换了 我回来进不了门", "房东把锁换了 我进不了屋", "物业把我家电停了说我欠费", "工伤认定下来了 厂里不赔",
+    "工伤鉴定做完了 在等结果", "住院结算多扣了钱", "住院押金还没退", "孩子把我车划了一道", "孩子踢球把玻璃砸了",
+    "牛喝了脏水死了两头", "玉米淹死了一片", "鸡吃了老鼠药死了几只", "有人冒用我身份证办了卡", "身份证被人借去办了贷款",
+    "喝了酒的把我家门面撞坏了", "车撞坏了我家院墙", "诊所开的药吃了拉肚子", "吃了药有点过敏", "护士把假牙弄丢了",
+    "两个戏班子争档期吵起来了", "为悔棋吵起来了", "两家为了车位吵起来了",
     "他打了好几个电话来催", "我打了12345没人管", "他拿着合同来找我", "说要砍价", "去山上砍了几棵树", "中午吃的刀削面",
     "切菜的刀坏了找他换", "手机死机了", "气死我了", "累死了", "笑死人", "烦死了", "热死了", "要命的是他不认",
     "拼命干活也没拿到钱", "他跳槽走了", "家里跳闸了", "闹着玩的", "养的鸡死了几只", "鱼塘的鱼死了", "几十块钱的事",
@@ -175,6 +186,7 @@ NEGATED = (
     "没说要跳", "没叫人", "也没砸东西", "不会去闹", "没有打架", "没有喝药",
 )
 MEDIUM = (
+    "踹了我车门两脚", "把电视砸了 没打人", "喝了酒就摔东西", "往我家院子扔了石头 人没事", "吵起来了 差点动手",
     "推了我一把", "吵得很凶", "差点打起来", "拉扯了几下", "两个人推搡起来", "被他拽了一下", "扯了几下衣服",
     "说了好几次了", "三家人一起找过他", "闹了好几回", "吵到派出所调解过一次", "吵了一架",
 )
@@ -287,8 +299,20 @@ def _threat(rng: random.Random) -> tuple[str, str]:
     return tpl.format(v=_pick(rng, THREAT_VERBS).format(o=o), **kw), tpl.format(v=_pick(rng, MILD_VERBS).format(o=o), **kw)
 
 
+# Round 6: a tool in the hands of someone working is no weapon; the same tool swung at a person is.
+WORK_TOOLS = ("扳手", "锤子", "榔头", "铁锹", "铁锨", "锄头", "镰刀", "斧头", "钢管", "扁担", "撬棍", "螺丝刀", "改锥", "电锯", "剪刀")
+WORK_ACTS = (
+    "在修车 头都没抬", "在地里干活", "在院里劈柴", "在修水管", "在装修", "在修电动车", "在棚里收拾东西", "在工地上干活",
+    "在剪树枝", "在修门", "干完活回来",
+)
+
+
 def _weapon(rng: random.Random) -> tuple[str, str]:
-    a, h, act = _pick(rng, ACTORS), _pick(rng, HOLD), _pick(rng, WEAPON_ACTIONS)
+    a, h, act = _pick(rng, ACTORS), _pick(rng, (*HOLD[:3], "攥着", "握着")), _pick(rng, WEAPON_ACTIONS)
+    if rng.random() < 0.25:
+        tool = _pick(rng, WORK_TOOLS)
+        return a + h + tool + act, a + h + tool + _pick(rng, WORK_ACTS)
+    h = _pick(rng, HOLD)
     # Half the twins keep the action (拿着合同在门口转悠): only the weapon makes it dangerous.
     twin_act = act if rng.random() < 0.5 else _pick(rng, MILD_HELD_ACTS)
     return a + h + _pick(rng, WEAPONS) + act, a + h + _pick(rng, MILD_HELD) + twin_act
@@ -307,7 +331,18 @@ def _injury(rng: random.Random) -> tuple[str, str]:
     return pos, neg
 
 
+CROWD_CALM = (
+    "在旁边看热闹", "围着看下棋", "在群里登记金额", "签了名交上去了", "都没拿到工资 在等说法", "在跳广场舞",
+    "在排队办手续", "的钱都还没结", "在维权群里", "都受了影响", "联名投诉过 在等答复", "都在等补偿款",
+)
+
+
 def _crowd(rng: random.Random) -> tuple[str, str]:
+    if rng.random() < 0.5:
+        # Same head count, no collective action: the count alone is not the danger.
+        who, unit = _pick(rng, ("我们", "他们", "工地上", "村里", "小区", "群里")), _pick(rng, CROWD_UNIT)
+        n = _pick(rng, CROWD_N)
+        return who + n + unit + _pick(rng, CROWD_ACTS), who + n + unit + _pick(rng, CROWD_CALM)
     if rng.random() < 0.35:
         return _pick(rng, CROWD_FIXED), _pick(rng, SMALL_CROWD) + _pick(rng, SMALL_CROWD_ACTS)
     who, unit, act = _pick(rng, ("我们", "他们", "对方", "工地上", "村里", "小区")), _pick(rng, CROWD_UNIT), _pick(rng, CROWD_ACTS)
@@ -319,8 +354,20 @@ def _petition(rng: random.Random) -> tuple[str, str]:
     return who + _pick(rng, PETITION), who + _pick(rng, MILD_PETITION)
 
 
+# Round 6: the same hardship befalling an able adult (locked out, water cut) is a medium case; the
+# vulnerable person is what makes it dangerous, so some twins keep the hardship and swap the person.
+VULN_ADULT = ("我", "我哥", "我们两口子", "我表弟", "租户", "他", "我跟我老公", "我们")
+SHARED_HARDSHIP = (
+    "家里的锁被换了进不了门", "被断了水好几天", "家里断电了好几天", "东西都被锁在里面了", "进不了家门",
+    "只能在车里过夜", "房子被人占了 身份证都在里头",
+)
+
+
 def _vulnerable(rng: random.Random) -> tuple[str, str]:
     tpl, v = _pick(rng, VULN_TEMPLATES), _pick(rng, VULN)
+    if rng.random() < 0.3:
+        d = _pick(rng, SHARED_HARDSHIP)
+        return tpl.format(v=v, d=d), tpl.format(v=_pick(rng, VULN_ADULT), d=d)
     return tpl.format(v=v, d=_pick(rng, DANGER)), tpl.format(v=v, d=_pick(rng, MILD_VULN))
 
 
@@ -336,7 +383,8 @@ CONF_TWINS = (
     "把{w}的工资扣了不给", "跟{w}吵了一架", "把{w}的钥匙拿走了", "让{w}先回去等消息", "不让{w}进会议室",
     "把{w}的东西放门口了", "说{w}干活不仔细", "把{w}的微信删了",
 )
-GATHER_WHO = ("业主群里有人说", "村里人商量好", "工友们约好", "大伙说", "群里在号召", "家属们说", "有人组织")
+GATHER_WHO = ("业主群里有人说", "村里人商量好", "工友们约好", "大伙说", "群里在号召", "家属们说", "有人组织",
+              "群里接龙", "工友群里喊大家", "村民群里通知", "家长群里约好")
 GATHER_WHEN = ("今晚", "明天早上", "晚上八点", "周六", "下午", "明早七点")
 GATHER_ACTS = (
     "集合一起去把物业办公室围了", "在村口集合去把工地大门堵了", "一起去把厂门口堵住", "集合去把路堵上",
@@ -344,7 +392,7 @@ GATHER_ACTS = (
 )
 GATHER_TWINS = (
     "集合一起去居委会反映", "在村口集合去开会", "一起去物业办公室交材料", "集合去跳广场舞",
-    "一块儿去司法所咨询", "集合在楼下投票", "一起去找调解员",
+    "一块儿去司法所咨询", "集合在楼下投票", "一起去找调解员", "接龙团购水果", "一起去做核酸",
 )
 DEPRIVED_WHO = ("八十多岁的老太太", "九十岁的老人", "怀孕七个月的媳妇", "三岁的娃", "瘫在床上的老爷子", "我那有心脏病的老爸", "孕妇", "六岁的孩子")
 DEPRIVED = (
@@ -357,13 +405,20 @@ DEPRIVED_TWINS = (
 )
 DARE_SAY = ("他撂下一句", "她男人说", "对方放话", "他哥指着我说", "催债的说", "那人在群里说", "他喝了酒说")
 DARE_COND = ("你敢跟我争", "你敢去告", "钱不还", "你要敢分房子", "再来闹", "敢报警")
-DARE = (
+DARE: tuple[str, ...] = (
     "就别想走出这个门", "就别想活着回去", "你别想出这个村", "你就走不出这个院子", "别想好好过日子",
     "我把你住址挂网上 让人上门找你", "就人肉你 让大家上门去看看你",
+)
+DARE = (
+    *DARE,
+    "你再来一趟试试 看还能不能囫囵回去", "你敢动一下试试", "有种你再说一句试试", "看你还能不能站着出去",
+    "让你在这片混不下去", "让你在村里待不下去", "我跟你一命抵一命", "大不了一起死",
 )
 DARE_TWINS = (
     "就别想拿到一分钱", "就别想我签字", "你别想占便宜", "就别想再找我帮忙", "别想太多 明天再谈",
     "我把合同拍照发群里", "就找律师跟你谈",
+    "你再来一趟 把单子带上", "你先试试这个办法", "有空你再来说说", "看还能不能商量着来",
+    "让你在这片找个活干", "让你在村里住得舒服点", "我跟你一笔一笔对账", "大不了一起去法院",
 )
 
 
@@ -387,10 +442,55 @@ def _dare(rng: random.Random) -> tuple[str, str]:
     return say + " " + cond + " " + _pick(rng, DARE), say + " " + cond + " " + _pick(rng, DARE_TWINS)
 
 
+MED_WHO = ("我妈", "我爸", "我老婆", "孩子", "我", "我媳妇", "老人", "我姐")
+# Each harm comes with a twin on the same treatment (剖腹产, 麻醉, 手术), so the procedure words weigh
+# nothing and only what went wrong does.
+MED_PAIRS = (
+    ("剖腹产把纱布落在肚子里了", "剖腹产以后伤口恢复得慢"), ("手术把钳子留在肚子里了", "手术用的钳子多收了钱"),
+    ("做手术把好的那只眼睛摘错了", "做眼睛手术排了半个月"), ("做完手术成了植物人", "做完手术在家养着"),
+    ("手术切错了地方 又开了一刀", "手术的时间改了好几回"), ("麻醉以后一直没醒过来", "麻醉费没跟我们说清楚"),
+    ("输错了血 人进了ICU", "输液的单子开错了 重新开了"), ("打了一针腿就瘫了", "打了一针 收了两百"),
+)
+ROUGH_WHO = ("流浪汉", "捡破烂的老头", "要饭的老太太", "独居的大爷", "五保户老人")
+ROUGH = (
+    "睡在桥洞里 这两天降温了就一件单衣", "大雪天睡在路边", "好几天没出门了 敲门不应", "屋里有股怪味 敲门没反应",
+    "冻得直哆嗦 晚上睡在外面",
+)
+ROUGH_TWINS = (
+    "被送去了救助站 社区给了棉被", "在桥洞边收废品 占了人行道", "好几天没交水费了", "屋里堆了一堆纸箱",
+    "在小区门口晒太阳",
+)
+FAREWELL_WHO = ("我爸", "我妈", "我老公", "我哥", "工友", "我姐", "她")
+FAREWELL = (
+    "把东西都送人了 挨个打电话道别", "说孩子就拜托你了 把存折交给我", "把银行卡密码都告诉我了 说以后就拜托你们了",
+    "把后事都交代好了", "说想去陪我老伴了", "说活够了想下去陪他",
+)
+FAREWELL_TWINS = (
+    "把旧衣服都送人了 说搬家用不上", "说孩子放学拜托你接一下", "把银行卡密码告诉我让我去取钱", "把家里的事都安排好了去外地打工",
+)
+
+
+def _med_harm(rng: random.Random) -> tuple[str, str]:
+    who = _pick(rng, MED_WHO) + _pick(rng, ("在县医院", "在诊所", "", "在镇卫生院"))
+    harm, twin = MED_PAIRS[rng.randrange(len(MED_PAIRS))]
+    return who + harm, who + twin
+
+
+def _rough(rng: random.Random) -> tuple[str, str]:
+    who = _pick(rng, ROUGH_WHO)
+    return who + _pick(rng, ROUGH), who + _pick(rng, ROUGH_TWINS)
+
+
+def _farewell(rng: random.Random) -> tuple[str, str]:
+    who = _pick(rng, FAREWELL_WHO) + _pick(rng, ("最近", "这几天", "突然", ""))
+    return who + _pick(rng, FAREWELL), who + _pick(rng, FAREWELL_TWINS)
+
+
 FAMILIES = {
     "threat": _threat, "weapon": _weapon, "self_harm": _self_harm, "injury": _injury,
     "crowd": _crowd, "petition": _petition, "vulnerable": _vulnerable, "veiled_threat": _veiled,
     "confined": _confined, "gathering": _gathering, "deprived": _deprived, "dare_threat": _dare,
+    "med_harm": _med_harm, "rough_sleeper": _rough, "farewell": _farewell,
 }
 
 
