@@ -247,13 +247,12 @@ def insert_rows(session: Session, objs: Sequence[Base]) -> None:
             value = col.default.arg if col.default is not None else None
             for st in states:
                 st.dict.setdefault(k, value)
-    set_keys = [k for k, _ in columns if k in states[0].dict]
-    if any(any((k in st.dict) != (k in set_keys) for k, _ in columns) for st in states[1:]):
-        # Rows of one INSERT must set the same columns.
+    groups = _rows_by_columns(objs)
+    if len(groups) > 1:  # rows of one INSERT must set the same columns
         for o in objs:
             insert_rows(session, [o])
         return
-    values = [{mapper.get_property(k).columns[0].key: st.dict[k] for k in set_keys} for st in states]
+    (values,) = groups
     stmt = _insert_returning_pk(mapper.local_table)
     # On the session's connection: a Core statement needs none of Session.execute's ORM handling.
     conn = session.connection()
@@ -261,11 +260,8 @@ def insert_rows(session: Session, objs: Sequence[Base]) -> None:
         ids = [conn.execute(stmt, values[0]).scalar_one()]
     else:
         ids = list(conn.execute(stmt, values).scalars())
-    unset = [k for k, _ in columns if k not in set_keys]
-    for obj, st, new_id in zip(objs, states, ids, strict=True):
+    for obj, new_id in zip(objs, ids, strict=True):
         setattr(obj, mapper.get_property_by_column(pk).key, new_id)
-        for k in unset:
-            st.dict.pop(k, None)
         make_transient_to_detached(obj)  # now has an identity; `add` attaches it without an INSERT
         session.add(obj)
 
@@ -446,10 +442,7 @@ def _bump_tokens(session: Session, _context: Any, _instances: Any) -> None:
     if not names:
         return
     session.info.pop(_TOKENS_KEY, None)
-    session.execute(
-        update(CacheToken).where(CacheToken.name.in_(sorted(names))).values(token=uuid.uuid4().hex)
-    )
-    session.info.pop(_TOKENS_KEY, None)
+    bump(session, *names)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -13,8 +13,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -505,26 +506,22 @@ def user_for_token(
 
 # Every API request runs these: built once, so a request pays for no statement construction or
 # cache-key generation (the compiled form is cached per dialect by SQLAlchemy).
-_USER_FOR_TOKEN = (
-    select(User)
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .where(
-        ApiToken.token_hash == bindparam("token_hash"),
-        ApiToken.revoked_at.is_(None),
-        ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type),
-        User.is_active.is_(True),
+def _live_credential_owner(model: type[ApiToken] | type[WebSession]) -> Select[Any]:
+    """The active user behind a live (not revoked, not expired) token row of `model`, by hash."""
+    return (
+        select(User)
+        .join(model, model.user_id == User.id)
+        .where(
+            model.token_hash == bindparam("token_hash"),
+            model.revoked_at.is_(None),
+            model.expires_at > bindparam("now", type_=model.expires_at.type),
+            User.is_active.is_(True),
+        )
     )
-)
-_SESSION_USER = (
-    select(User, WebSession)
-    .join(WebSession, WebSession.user_id == User.id)
-    .where(
-        WebSession.token_hash == bindparam("token_hash"),
-        WebSession.revoked_at.is_(None),
-        WebSession.expires_at > bindparam("now", type_=WebSession.expires_at.type),
-        User.is_active.is_(True),
-    )
-)
+
+
+_USER_FOR_TOKEN = _live_credential_owner(ApiToken)
+_SESSION_USER = _live_credential_owner(WebSession).add_columns(WebSession)
 
 
 def revoke_token(session: Session, token: str, now: datetime, *, settings: Settings | None = None) -> bool:
