@@ -177,12 +177,13 @@ def serve_child(url: str) -> None:
     """Run in the child: the real app under uvicorn on 127.0.0.1, port chosen by the OS and printed."""
     import uvicorn
 
-    from gongzhi.app import create_app
+    from gongzhi.app import create_app, settle_heap
     from gongzhi.logs import configure
 
     settings = _bench_settings(url)
     configure(settings.log_level, settings.log_json)
     app = create_app(settings=settings, start_worker=False)
+    settle_heap()  # as `gongzhi serve` does
     # proto=IPPROTO_TCP as `uvicorn.run(host=, port=)` (what `gongzhi serve` does) gets from getaddrinfo:
     # asyncio sets TCP_NODELAY only on such sockets. With proto 0 (uvicorn's own bind_socket(), used
     # for --workers) the body write waits on the client's delayed ACK: +40 ms per keep-alive response.

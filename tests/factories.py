@@ -13,11 +13,13 @@ gives (min_lng, min_lat, max_lng, max_lat) and `point_in(code)` a (lng, lat) ins
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from gongzhi.auth import passwords, service
@@ -202,3 +204,19 @@ def id_number(birth: str = "19800101", region: str = "330106", seq: str = "123")
 
     first17 = region + birth + seq
     return first17 + id_number_check_digit(first17)
+
+
+@contextmanager
+def sql_statements(session: Session) -> Iterator[list[str]]:
+    """The SQL the session's engine runs inside the block (any connection)."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    engine = session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -1,4 +1,4 @@
-"""Database plumbing: UTC round trips and SQLite's in-process writer queue."""
+"""Database plumbing: UTC round trips, SQLite's in-process writer queue and its WAL checkpoints."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from gongzhi.db import Database, _FifoLock, make_engine
+from gongzhi.db import WAL_CHECKPOINT_EVERY, Database, _FifoLock, make_engine
 
 
 def test_fifo_lock_hands_over_in_arrival_order() -> None:
@@ -66,3 +66,29 @@ def test_sqlite_writers_never_see_busy(tmp_path: Path) -> None:
     with db.session(readonly=True) as s:
         assert s.execute(text("SELECT count(*) FROM t")).scalar_one() == 200
     db.engine.dispose()
+
+
+def test_the_server_copies_the_wal_into_the_database_file_every_few_write_sessions(tmp_path: Path) -> None:
+    """SQLite itself would do it in whichever commit finds the WAL past 1,000 pages, inside the writer lock."""
+    path = tmp_path / "w.db"
+    db = Database(make_engine(f"sqlite:///{path}"))
+    try:
+        with db.session() as s:  # write session 1
+            s.execute(text("CREATE TABLE t (v TEXT)"))
+        with db.session() as s:  # 2: its row goes to the WAL only
+            s.execute(text("INSERT INTO t VALUES ('first-marker-5d1c')"))
+        with db.session(readonly=True) as s:  # readers don't count
+            assert s.execute(text("SELECT count(*) FROM t")).scalar_one() == 1
+        for _ in range(3, WAL_CHECKPOINT_EVERY):
+            with db.session() as s:
+                s.execute(text("INSERT INTO t VALUES ('filler')"))
+        assert b"first-marker-5d1c" not in path.read_bytes()  # still only in the WAL
+        assert b"first-marker-5d1c" in Path(f"{path}-wal").read_bytes()
+        with db.session() as s:  # the WAL_CHECKPOINT_EVERY-th: checkpointed once its lock is released
+            s.execute(text("INSERT INTO t VALUES ('last-marker-9e2a')"))
+        stored = path.read_bytes()
+        assert b"first-marker-5d1c" in stored and b"last-marker-9e2a" in stored
+        with db.session(readonly=True) as s:
+            assert s.execute(text("SELECT count(*) FROM t")).scalar_one() == WAL_CHECKPOINT_EVERY - 1
+    finally:
+        db.engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -152,6 +153,16 @@ def install_error_handlers(app: FastAPI) -> None:
             page: Response = handler(request, 500, "internal_error", {})
             return page
         return _error(request, 500, "internal_error")
+
+
+def settle_heap() -> None:
+    """Call once the app is built, before serving: what is alive now (modules, models, the app)
+    lives as long as the process, so the collector stops scanning it.
+
+    Without this, each full collection walked ~330,000 startup objects and stopped the server for
+    100-170 ms, a dozen times a minute under load: the intake bench's p99 was those pauses."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(

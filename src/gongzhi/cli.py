@@ -62,7 +62,7 @@ def serve(
     """启动 Web 界面与 API。"""
     import uvicorn
 
-    from gongzhi.app import create_app
+    from gongzhi.app import create_app, settle_heap
     from gongzhi.logs import configure
 
     settings = get_settings()
@@ -76,9 +76,11 @@ def serve(
         feed = threading.Thread(target=live.run, args=(database_from_settings(), SystemClock(), stop),
                                 name="live-demo", daemon=True)
         feed.start()
+    web_app = create_app(settings=settings)
+    settle_heap()
     try:
         uvicorn.run(
-            create_app(settings=settings),
+            web_app,
             host=host or settings.host,
             port=port or settings.port,
             log_config=None,

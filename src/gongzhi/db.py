@@ -8,14 +8,18 @@ the web layer commits in its request dependency before the response is sent.
 from __future__ import annotations
 
 import functools
+import itertools
+import logging
+import sqlite3
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from types import MappingProxyType
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -46,6 +50,12 @@ from sqlalchemy.orm import (
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+# Write sessions between two WAL checkpoints of the server's own (Database._checkpoint): an intake
+# writes ~20 pages, so 32 of them stay well under SQLite's 1,000-page automatic checkpoint.
+WAL_CHECKPOINT_EVERY = 32
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -143,6 +153,10 @@ class _FifoLock:
             self._queue.append((me, turn))
         turn.acquire()  # the previous owner made us the owner, then released this
 
+    def mine(self) -> bool:
+        """Whether the calling thread holds the lock."""
+        return self._owner == threading.get_ident()
+
     def release(self) -> None:
         with self._mutex:
             self._depth -= 1
@@ -166,6 +180,7 @@ class Database:
         # retry with growing back-off, so under load some wait seconds while others pass; a
         # lock in the process queues them instead (p99 at 8 clients: ~1.7 s -> ~0.2 s).
         self._writer = _FifoLock() if engine.dialect.name == "sqlite" else None
+        self._writes = itertools.count(1)
         self.write = sessionmaker(bind=engine, expire_on_commit=False)
         self.read = sessionmaker(
             bind=engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
@@ -193,6 +208,29 @@ class Database:
         finally:
             if writer is not None:
                 writer.release()
+        if writer is not None and not writer.mine() and next(self._writes) % WAL_CHECKPOINT_EVERY == 0:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        # SQLite copies the WAL into the database file in the commit that finds the WAL past 1,000
+        # pages: every ~50th intake paid ~4 ms for it inside the writer lock, so every writer
+        # queued behind it. Done here, after the lock is released, each write session's share is
+        # copied while the next one works (PASSIVE: it never waits for or blocks a writer, and
+        # SQLite's own check stays on as the backstop).
+        raw = self.engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            log.warning("wal checkpoint failed: %s", exc)
+        finally:
+            raw.close()
+
+
+def autoflush(session: Session) -> None:
+    """What `Session.execute` does before a query, for a Core read on `session.connection()`:
+    flush pending changes unless autoflush is off (inside `no_autoflush`)."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
 
 
 def keep_loaded(session: Session, *objects: object) -> None:
@@ -210,6 +248,7 @@ def is_postgres(session: Session) -> bool:
 
 
 S = TypeVar("S", bound=Select[Any])
+B = TypeVar("B", bound="Base")
 
 
 def lock_for_update(stmt: S, session: Session, *, skip_locked: bool = False) -> S:
@@ -266,6 +305,43 @@ def insert_rows(session: Session, objs: Sequence[Base]) -> None:
         session.add(obj)
 
 
+def row_values(session: Session, cls: type[Base], *where: Any, skip: frozenset[str] = frozenset()) -> Mapping[str, Any] | None:
+    """The column values of the one row of `cls` matching `where`, by attribute name, read-only; None if none.
+
+    For snapshots shared between threads (SnapshotCache): only scalar columns belong in them, so
+    JSON columns must be in `skip` (a dict loaded from one would be one mutable object for all)."""
+    stmt = _values_select(cls, skip).where(*where)
+    row = session.connection().execute(stmt).mappings().first()
+    return MappingProxyType(dict(row)) if row is not None else None
+
+
+@functools.cache
+def _values_select(cls: type[Base], skip: frozenset[str]) -> Select[Any]:
+    mapper = inspect(cls)
+    attrs = [a for a in mapper.column_attrs if a.key not in skip]
+    if any(isinstance(a.columns[0].type, JSON) for a in attrs):
+        raise TypeError(f"row_values({cls.__name__}): skip its JSON columns")
+    return select(*(a.columns[0].label(a.key) for a in attrs))
+
+
+def attach_row(session: Session, cls: type[B], values: Mapping[str, Any]) -> B:
+    """The persistent `cls` instance with these committed column values, without a SELECT.
+
+    `values` come from `row_values` under current cache tokens. The session's own instance wins
+    when it already has the row (this transaction may have changed it); columns left out of
+    `values` load on first access, like a deferred column."""
+    mapper = inspect(cls)
+    pk = tuple(values[mapper.get_property_by_column(c).key] for c in mapper.primary_key)
+    found = session.identity_map.get(mapper.identity_key_from_primary_key(pk))
+    if found is not None:
+        return cast(B, found)
+    obj = cast(B, mapper.class_manager.new_instance())
+    inspect(obj).dict.update(values)
+    make_transient_to_detached(obj)  # history reset as if loaded; missing columns expired
+    session.add(obj)
+    return obj
+
+
 # Statements built once per table: building one costs about as much as running it on SQLite.
 @functools.cache
 def _plain_insert(table: Table) -> Insert:
@@ -284,7 +360,8 @@ _BATCH_KEY = "gongzhi.new_rows"
 @dataclass
 class _Batch:
     rows: list[Base]
-    finals: dict[str, Callable[[Connection], None]]
+    # key -> (state, write): one writer per key, run with its state after the block's rows.
+    finals: dict[str, tuple[Any, Callable[[Session, Any], None]]]
 
 
 def add_new(session: Session, obj: Base) -> None:
@@ -296,14 +373,21 @@ def add_new(session: Session, obj: Base) -> None:
         batch.rows.append(obj)
 
 
-def at_batch_end(session: Session, key: str, write: Callable[[Connection], None]) -> bool:
-    """Inside `batched_inserts`: run `write` on the connection at the block's end, after its rows
-    (a later call with the same key replaces it). False outside a block: write through the session."""
+T = TypeVar("T")
+
+
+def batch_state(session: Session, key: str, make: Callable[[], T], write: Callable[[Session, T], None]) -> T | None:
+    """Inside `batched_inserts`: the block's state under `key` (made on first use), handed to `write`
+    at the block's end, after the block's rows are written. None outside a block.
+
+    The state lives and dies with the block: if the block fails, `write` never runs."""
     batch: _Batch | None = session.info.get(_BATCH_KEY)
     if batch is None:
-        return False
-    batch.finals[key] = write
-    return True
+        return None
+    found = batch.finals.get(key)
+    if found is None:
+        found = batch.finals[key] = (make(), write)
+    return cast(T, found[0])
 
 
 @contextmanager
@@ -327,11 +411,18 @@ def batched_inserts(session: Session) -> Iterator[None]:
         by_class.setdefault(type(obj), []).append(obj)
     conn = session.connection()
     for objs in by_class.values():
-        stmt = _plain_insert(inspect(type(objs[0])).local_table)
-        for values in _rows_by_columns(objs):
-            conn.execute(stmt, values)
-    for write in batch.finals.values():
-        write(conn)
+        write_new_rows(conn, objs)
+    for state, write in batch.finals.values():
+        write(session, state)
+
+
+def write_new_rows(conn: Connection, objs: Sequence[Base]) -> None:
+    """INSERT new objects of one class with one executemany per set of columns; they stay untracked."""
+    if not objs:
+        return
+    stmt = _plain_insert(inspect(type(objs[0])).local_table)
+    for values in _rows_by_columns(objs):
+        conn.execute(stmt, values)
 
 
 def _rows_by_columns(objs: Sequence[Base]) -> list[list[dict[str, Any]]]:
@@ -469,8 +560,10 @@ def cache_tokens(session: Session) -> dict[str, str]:
     if cached is not None and tx is not None and cached[0] is tx and tx.is_active:
         tokens: dict[str, str] = cached[1]
         return tokens
-    # The query autoflushes first, so pending changes have bumped their tokens before we read.
-    tokens = {name: token for name, token in session.execute(_TOKENS_QUERY)}
+    # Pending changes bump their tokens in the flush, before we read; then a Core read on the
+    # session's connection (the ORM's statement handling costs more than this query).
+    autoflush(session)
+    tokens = {name: token for name, token in session.connection().execute(_TOKENS_QUERY)}
     session.info[_TOKENS_KEY] = (session.get_transaction(), tokens)
     return tokens
 
@@ -499,8 +592,11 @@ class SnapshotCache(Generic[K, V]):
     they are shared between threads and sessions.
     """
 
-    def __init__(self, *tokens: str) -> None:
+    def __init__(self, *tokens: str, keep_none: bool = True) -> None:
         self._tokens = tokens
+        # False where keys come from outside (credentials): misses are not remembered, so
+        # guessing cannot fill the cache.
+        self._keep_none = keep_none
         self._lock = threading.Lock()
         self._store: dict[str, tuple[tuple[str, ...], dict[K, V]]] = {}
 
@@ -521,6 +617,8 @@ class SnapshotCache(Generic[K, V]):
             if found is not _MISSING:
                 return found  # type: ignore[return-value]
         value = build()
+        if value is None and not self._keep_none:
+            return value
         if self._stamp(session) != stamp:
             return value  # this session changed watched rows meanwhile: do not store
         with self._lock:

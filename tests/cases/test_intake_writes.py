@@ -3,9 +3,12 @@ who follows an area kept per process. Each must leave the same rows, chain and n
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
+from tests.factories import sql_statements
 
 from gongzhi.audit import service as audit
 from gongzhi.audit.models import AuditEntry
@@ -83,6 +86,48 @@ def test_batched_rows_are_written_at_the_end_of_the_block_and_not_on_error(sessi
         note("c")
         raise RuntimeError("boom")
     assert written() == ["a", "b"]  # nothing of a failed block
+
+
+def _append(session: Session, now: datetime, subject: str) -> AuditEntry:
+    return audit.append(session, kind="t.chain", subject_type="test", subject_id=subject, actor_id=None,
+                        actor_name="系统", data={"n": subject}, now=now)
+
+
+def test_a_batch_locks_the_chain_head_only_at_its_end_after_its_other_rows(
+    session: Session, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    _append(session, now, "before")  # the chain and its head exist
+    session.flush()
+    with sql_statements(session) as sql, batched_inserts(session):
+        first, second = _append(session, now, "a"), _append(session, now, "b")
+        notify.enqueue(session, channel="console", recipient="user:1", subject="s", body="b", topic="t.chain",
+                       ref="r", now=now)
+        assert sql == [] and first.seq is None  # nothing read or locked while the request works
+    head_read = next(i for i, s in enumerate(sql) if "FROM audit_head" in s)
+    outbox_insert = next(i for i, s in enumerate(sql) if s.startswith("INSERT INTO outbox"))
+    assert outbox_insert < head_read  # the head row is held for the chain's own writes only
+    if session.get_bind().dialect.name == "postgresql":
+        assert "FOR UPDATE" in sql[head_read]
+    assert first.seq is not None and second.seq == first.seq + 1 and second.prev_hash == first.hash
+    stored = session.scalars(select(AuditEntry).where(AuditEntry.kind == "t.chain").order_by(AuditEntry.seq)).all()
+    assert [e.subject_id for e in stored] == ["before", "a", "b"] and stored[-1].hash == second.hash
+    assert audit.verify(session).ok
+
+
+def test_a_failed_batch_adds_nothing_to_the_chain(session: Session, clock: FrozenClock) -> None:
+    now = clock.now()
+    before = _append(session, now, "before")
+    session.flush()
+    with pytest.raises(RuntimeError), batched_inserts(session):
+        _append(session, now, "lost")
+        raise RuntimeError("boom")
+    after = _append(session, now, "after")  # continues from the head as it was
+    session.flush()
+    kinds = session.scalars(select(AuditEntry.subject_id).where(AuditEntry.kind == "t.chain")
+                            .order_by(AuditEntry.seq)).all()
+    assert kinds == ["before", "after"] and after.seq == before.seq + 1 and after.prev_hash == before.hash
+    assert audit.verify(session).ok
 
 
 def test_insert_rows_gives_ids_in_order_and_leaves_no_pending_change(session: Session, clock: FrozenClock) -> None:

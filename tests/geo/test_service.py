@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.factories import sql_statements
 
 from gongzhi.clock import FrozenClock
 from gongzhi.db import Database
@@ -25,21 +24,6 @@ from .helpers import collection, feature, square, street_file
 
 def _count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Area)) or 0
-
-
-@contextmanager
-def _statements(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _raises(exc_type: type[AppError], code: str) -> Any:
@@ -224,7 +208,7 @@ def test_get_area(session: Session, tree: dict[str, Area]) -> None:
 
 def test_ancestors_self_first_up_to_the_root_in_one_query(session: Session, tree: dict[str, Area]) -> None:
     session.flush()
-    with _statements(session) as seen:
+    with sql_statements(session) as seen:
         chain = service.ancestors(session, tree["G3"])
     assert [a.code for a in chain] == ["G3", "C2", "S", "D"]
     assert len(seen) == 1
@@ -429,6 +413,38 @@ def test_locator_is_cached_until_the_grids_change(
     second = locator.locator_for(session)
     assert second is not first
     assert locator.locator_for(session) is second
+
+
+def test_the_located_grid_row_is_kept_per_process_and_follows_edits(
+    session: Session, clock: FrozenClock, tree: dict[str, Area]
+) -> None:
+    assert service.locate_grid(session, 30.255, 120.105) is tree["G1"]  # the session's own row wins
+    session.expunge_all()  # a later request: nothing in its identity map
+    service.locate_grid(session, 30.255, 120.105)  # the first one reads the row and keeps it
+    session.expunge_all()
+    with sql_statements(session) as seen:
+        kept = service.locate_grid(session, 30.255, 120.105)
+    assert seen == []  # the tree and the row both come from the process
+    assert kept is not None and kept.code == "G1" and kept.name == tree["G1"].name
+    assert kept.path == tree["G1"].path and kept.parent_id == tree["C1"].id
+    # A persistent, clean row; its polygon (left out of the kept row) loads when read.
+    assert not session.dirty and kept.geometry == square(120.10, 30.25)
+
+    service.update_area(session, "G1", now=clock.advance(timedelta(minutes=1)), name="宝石一网格")
+    session.flush()
+    session.expunge_all()
+    renamed = service.locate_grid(session, 30.255, 120.105)
+    assert renamed is not None and renamed.name == "宝石一网格"
+    with session.begin_nested() as savepoint:
+        service.update_area(session, "G1", now=clock.advance(timedelta(minutes=1)), households=77)
+        session.flush()
+        session.expunge_all()
+        inside = service.locate_grid(session, 30.255, 120.105)
+        assert inside is not None and inside.households == 77
+        savepoint.rollback()
+    session.expunge_all()
+    after = service.locate_grid(session, 30.255, 120.105)
+    assert after is not None and after.households == tree["G1"].households and after.name == "宝石一网格"
 
 
 def test_import_rebuilds_the_locator_even_within_one_clock_tick(session: Session, clock: FrozenClock) -> None:

@@ -12,10 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Insert, bindparam, delete, func, select, update
+from sqlalchemy import Insert, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import gongzhi.audit.messages  # noqa: F401  (registers the module's i18n keys)
 from gongzhi.audit.models import GENESIS_HASH, AuditEntry, AuditHead
-from gongzhi.db import add_new, at_batch_end, is_postgres
+from gongzhi.db import attach_row, autoflush, batch_state, is_postgres, write_new_rows
 from gongzhi.errors import Conflict, Invalid
 
 HEAD_ID = 1
@@ -126,14 +125,12 @@ def _locked_head(session: Session) -> AuditHead:
 _HEAD_KEY = "gongzhi.audit.head"
 
 
-# populate_existing: a head loaded earlier in this session may be stale once we hold the lock.
-_HEAD = select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True)
+_HEAD = select(AuditHead.id, AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == HEAD_ID)
 _HEAD_FOR_UPDATE = _HEAD.with_for_update()  # PostgreSQL; SQLite has one writer (BEGIN IMMEDIATE)
 
 
 def _lock_head(session: Session) -> AuditHead:
-    stmt = _HEAD_FOR_UPDATE if is_postgres(session) else _HEAD
-    head = session.scalars(stmt).one_or_none()
+    head = _fetch_head(session)
     if head is None:
         # Two first appenders may race here; ON CONFLICT DO NOTHING makes the loser wait for the
         # winner's commit (PostgreSQL) and then lock the winner's row instead of failing.
@@ -145,17 +142,28 @@ def _lock_head(session: Session) -> AuditHead:
             # Undo our placeholder head, in case the caller catches this and carries on.
             session.execute(delete(AuditHead).where(AuditHead.id == HEAD_ID))
             raise Conflict("audit_head_missing")
-        head = session.scalars(stmt).one()
+        head = _fetch_head(session)
+        assert head is not None  # inserted above, or by the appender we waited for
+    return head
+
+
+def _fetch_head(session: Session) -> AuditHead | None:
+    """The head row as it is now, locked on PostgreSQL, as the session's AuditHead (refreshed if the
+    session has one: a head loaded earlier may be stale once we hold the lock)."""
+    autoflush(session)  # a pending move of the head is written before we read past it
+    stmt = _HEAD_FOR_UPDATE if is_postgres(session) else _HEAD
+    row = session.connection().execute(stmt).mappings().first()
+    if row is None:
+        return None
+    head = attach_row(session, AuditHead, dict(row))
+    set_committed_value(head, "last_seq", row["last_seq"])
+    set_committed_value(head, "last_hash", row["last_hash"])
     return head
 
 
 _HEAD_UPDATE = (
     update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_seq=bindparam("seq"), last_hash=bindparam("digest"))
 )
-
-
-def _write_head(conn: Connection, *, seq: int, digest: str) -> None:
-    conn.execute(_HEAD_UPDATE, {"seq": seq, "digest": digest})
 
 
 def append(
@@ -175,35 +183,56 @@ def append(
     time). The caller's transaction holds that lock until it commits or rolls back, so appends
     from concurrent transactions are serialized and the chain never forks. Keep the rest of
     the transaction short after appending.
+
+    Inside `batched_inserts` the entry is chained at the block's end, with the block's other
+    entries: the head is locked then, for the block's last statements only, and the entry's
+    seq and hashes are set then.
     """
     subject = str(subject_id)
     for field, value in (("kind", kind), ("subject_type", subject_type), ("subject_id", subject),
                          ("actor_name", actor_name)):
         _check_text(field, value)
-    clean = _clean_data(data)
-    at = datetime.fromisoformat(_iso(now))  # aware UTC, microsecond precision (what both DBs keep)
-
-    head = _locked_head(session)
-    seq = head.last_seq + 1
-    digest = entry_hash(
-        seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, kind=kind,
-        subject_type=subject_type, subject_id=subject, data=clean, prev_hash=head.last_hash,
-    )
     entry = AuditEntry(
-        seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, kind=kind, subject_type=subject_type,
-        subject_id=subject, data=clean, prev_hash=head.last_hash, hash=digest,
+        at=datetime.fromisoformat(_iso(now)),  # aware UTC, microsecond precision (what both DBs keep)
+        actor_id=actor_id, actor_name=actor_name, kind=kind, subject_type=subject_type, subject_id=subject,
+        data=_clean_data(data),
     )
-    add_new(session, entry)
-    if at_batch_end(session, _HEAD_KEY, partial(_write_head, seq=seq, digest=digest)):
-        # The entry goes out in the batch; the head row with it, so the session holds no change.
-        set_committed_value(head, "last_seq", seq)
-        set_committed_value(head, "last_hash", digest)
-    else:
-        head.last_seq = seq
-        head.last_hash = digest
+    pending = batch_state(session, _HEAD_KEY, list, _chain_batch)
+    if pending is not None:
+        pending.append(entry)
+        return entry
+    head = _locked_head(session)
+    _chain(head, [entry])
+    head.last_seq, head.last_hash = entry.seq, entry.hash
     # No flush here: the entry and the head go out with the transaction's next flush or commit,
     # one round trip for all of a request's appends.
+    session.add(entry)
     return entry
+
+
+def _chain(head: AuditHead, entries: list[AuditEntry]) -> None:
+    """Give entries their place after `head`: seq, prev_hash and hash (the head is not moved)."""
+    seq, prev = head.last_seq, head.last_hash
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = entry_hash(
+            seq=seq, at=entry.at, actor_id=entry.actor_id, actor_name=entry.actor_name, kind=entry.kind,
+            subject_type=entry.subject_type, subject_id=entry.subject_id, data=entry.data, prev_hash=prev,
+        )
+
+
+def _chain_batch(session: Session, entries: list[AuditEntry]) -> None:
+    """The end of a batched_inserts block: lock the head, chain the block's entries, write them and the head."""
+    head = _locked_head(session)
+    _chain(head, entries)
+    conn = session.connection()
+    write_new_rows(conn, entries)
+    last = entries[-1]
+    conn.execute(_HEAD_UPDATE, {"seq": last.seq, "digest": last.hash})
+    # The row is written: the head object takes the values as loaded, so the session holds no change.
+    set_committed_value(head, "last_seq", last.seq)
+    set_committed_value(head, "last_hash", last.hash)
 
 
 def log_pii_read(

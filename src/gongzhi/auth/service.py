@@ -11,6 +11,7 @@ import hmac
 import math
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from gongzhi.auth.models import ROLES, SUPERVISOR_ROLES, ApiToken, LoginThrottle
 from gongzhi.auth.pii import PII_READER_ROLES, normalize_id_number, normalize_phone
 from gongzhi.auth.scope import area_path, in_scope, subtree_condition
 from gongzhi.config import Settings, get_settings
-from gongzhi.db import lock_for_update, watch
+from gongzhi.db import SnapshotCache, attach_row, lock_for_update, row_values, watch
 from gongzhi.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from gongzhi.geo import service as geo
 from gongzhi.geo.models import Area
@@ -500,16 +501,41 @@ def user_for_token(
     """The active owner of a live token, else None. Read-only: runs inside GET transactions."""
     if not token:
         return None
-    params = {"token_hash": hash_token(token, settings=settings), "now": now}
-    return session.scalars(_USER_FOR_TOKEN, params).first()
+    digest = hash_token(token, settings=settings)
+    # Every API request asks this: a live token's owner is kept per process under the credentials
+    # cache token, which any change to a user or a token (revoke, deactivate, role) moves.
+    owner = _TOKEN_OWNERS.get(session, digest, lambda: _token_owner(session, digest, now))
+    if owner is None or owner.expires_at <= now:
+        return None
+    return attach_row(session, User, owner.user)
+
+
+@dataclass(frozen=True)
+class _TokenOwner:
+    expires_at: datetime
+    user: Mapping[str, Any]  # the User row's column values
+
+
+def _token_owner(session: Session, digest: str, now: datetime) -> _TokenOwner | None:
+    found = session.connection().execute(_LIVE_TOKEN, {"token_hash": digest, "now": now}).first()
+    if found is None:
+        return None
+    user = row_values(session, User, User.id == found.user_id)
+    return _TokenOwner(found.expires_at, user) if user is not None else None
+
+
+CREDENTIALS_TOKEN = "auth.credentials"
+watch(CREDENTIALS_TOKEN, User, ApiToken)
+_TOKEN_OWNERS: SnapshotCache[str, _TokenOwner | None] = SnapshotCache(CREDENTIALS_TOKEN, keep_none=False)
 
 
 # Every API request runs these: built once, so a request pays for no statement construction or
 # cache-key generation (the compiled form is cached per dialect by SQLAlchemy).
-def _live_credential_owner(model: type[ApiToken] | type[WebSession]) -> Select[Any]:
-    """The active user behind a live (not revoked, not expired) token row of `model`, by hash."""
+def _live_credential(model: type[ApiToken] | type[WebSession], *columns: Any) -> Select[Any]:
+    """`columns` of a live (not revoked, not expired) token row of `model` and its active user, by hash."""
     return (
-        select(User)
+        select(*columns)
+        .select_from(User)
         .join(model, model.user_id == User.id)
         .where(
             model.token_hash == bindparam("token_hash"),
@@ -520,8 +546,8 @@ def _live_credential_owner(model: type[ApiToken] | type[WebSession]) -> Select[A
     )
 
 
-_USER_FOR_TOKEN = _live_credential_owner(ApiToken)
-_SESSION_USER = _live_credential_owner(WebSession).add_columns(WebSession)
+_SESSION_USER = _live_credential(WebSession, User, WebSession)
+_LIVE_TOKEN = _live_credential(ApiToken, ApiToken.user_id, ApiToken.expires_at)
 
 
 def revoke_token(session: Session, token: str, now: datetime, *, settings: Settings | None = None) -> bool:

@@ -82,10 +82,10 @@ def _file_case(request: Request, body: CaseIn, now: datetime, lang: str) -> Resp
         user = authenticate(request, session, now)
         done = service.intake(session, actor=user, data=body, now=now)
         detail = intake_detail(session, done, user, now, lang)
-        # Built and validated once here: a Response skips FastAPI's second validation against
-        # response_model, which still documents the shape in the OpenAPI.
-        content = detail.model_dump_json()
-    # Committed: a 201 means the case is stored.
+    # Committed: a 201 means the case is stored. Serialized here, out of the transaction (on SQLite,
+    # out of the one-writer lock); a Response skips FastAPI's second validation against
+    # response_model, which still documents the shape in the OpenAPI.
+    content = detail.model_dump_json()
     return Response(content=content, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 

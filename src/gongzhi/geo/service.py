@@ -9,7 +9,7 @@ never commit, and take `now` from the caller.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -22,12 +22,14 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
+from gongzhi.db import SnapshotCache, attach_row, row_values
 from gongzhi.errors import AppError, Conflict, Invalid, NotFound
 from gongzhi.geo import messages  # noqa: F401  (registers the module's i18n keys)
 from gongzhi.geo.locator import locator_for
 from gongzhi.geo.models import LEVEL_DEPTH, LEVELS, Area
+from gongzhi.geo.versioning import AREAS_TOKEN
 from gongzhi.i18n import DEFAULT_LANGUAGE, translate
 
 ROOT_LEVELS: Final = ("district", "street")
@@ -509,11 +511,17 @@ def locate_grid(session: Session, lat: float, lng: float) -> Area | None:
     """The grid whose polygon contains the WGS84 point (its border included), or None."""
     _check_point(lat, lng)
     area_id = locator_for(session).locate(lat, lng)
-    # Not its polygon: a case needs the grid's name and place in the tree, and real polygons are large.
-    return session.get(Area, area_id, options=_WITHOUT_GEOMETRY) if area_id is not None else None
+    if area_id is None:
+        return None
+    # Every report asks this: the grid's row comes from a per-process snapshot checked against the
+    # areas' cache token, not a SELECT. Not its polygon: a case needs the grid's name and place in
+    # the tree, and real polygons are large (they load if read).
+    values = _AREA_ROWS.get(session, area_id, lambda: row_values(session, Area, Area.id == area_id, skip=_GEOMETRY))
+    return attach_row(session, Area, values) if values is not None else None
 
 
-_WITHOUT_GEOMETRY = (defer(Area.geometry),)  # built once: it is part of every lookup's cache key
+_GEOMETRY = frozenset({"geometry"})
+_AREA_ROWS: SnapshotCache[int, Mapping[str, Any] | None] = SnapshotCache(AREAS_TOKEN)
 
 
 def locate_grids(session: Session, points: Sequence[tuple[float, float]]) -> list[Area | None]:
